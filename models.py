@@ -1,0 +1,125 @@
+"""Values that flow between the stages. Frozen: a stage never mutates what it was given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+MatchKind = Literal["keyword", "query", "location"]
+Field = Literal["title", "summary", "text"]
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP GET gave back (after following allowed redirects)."""
+
+    url: str  # the URL finally fetched
+    status: int  # 200, or 304 (not modified; content is b"")
+    content: bytes  # the decoded (gunzipped) body, capped
+    headers: dict[str, str]  # response headers, lower-cased names
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_url: str | None = None  # set when a 301/308 chain moved the resource
+    elapsed: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a parsed feed, normalised."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str  # plain text
+    published: datetime | None  # UTC, tz-aware; None when the feed gave none
+    author: str = ""
+    content: str = ""  # full content from the feed (content:encoded), as plain text
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    link: str | None
+    entries: tuple[Entry, ...]
+    ttl_minutes: int | None = None  # <ttl> or sy:updatePeriod/updateFrequency
+    warning: str | None = None  # feedparser's bozo message for a recoverable feed
+
+
+@dataclass(frozen=True)
+class Article:
+    """An archived article: what matching and alerts see."""
+
+    id: int
+    url: str
+    title: str
+    summary: str
+    text: str  # extracted main text ("" until fetched / when extraction failed)
+    published: datetime
+    feed: str  # name of the feed it was first seen in
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    geonameid: int
+    name: str
+    country_code: str
+    admin1: str
+    latitude: float
+    longitude: float
+    population: int = 0
+
+    @property
+    def label(self) -> str:
+        admin = f"-{self.admin1}" if self.admin1 and self.country_code == "US" else ""
+        return f"{self.name}, {self.country_code}{admin}"
+
+
+@dataclass(frozen=True)
+class Match:
+    """Why a watch fired: what matched, where, and a snippet around it."""
+
+    watch: str
+    kind: MatchKind
+    term: str  # the watch term (keyword, query, or location as written)
+    text: str  # the text as it stands in the article
+    field: Field
+    start: int  # character offsets into that field of the article
+    end: int
+    snippet: str
+    place: Place | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One message to send: one (watch, article, channel), ever."""
+
+    id: str  # stable idempotency key
+    watch: str
+    channel: str
+    article_id: int
+    url: str
+    title: str
+    feed: str
+    published: datetime
+    matches: tuple[Match, ...] = field(default_factory=tuple)
+    kind: Literal["match", "notice"] = "match"
+    body: str = ""  # for notices (feed health); empty for matches
+    attempts: int = 0
+
+    @property
+    def locations(self) -> tuple[Place, ...]:
+        seen: dict[int, Place] = {}
+        for m in self.matches:
+            if m.place is not None:
+                seen.setdefault(m.place.geonameid, m.place)
+        return tuple(seen.values())

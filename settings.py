@@ -1,0 +1,251 @@
+"""config.toml -> frozen, validated Settings.
+
+Every option is declared once here, with its type, default and help (the ``description``);
+`bot.py check` prints what was understood and tests check the README names every option.
+Unknown keys, wrong types and bad durations are refused with a message naming the key.
+``${ENV_VAR}`` anywhere in a string is replaced from the environment (secrets stay out of the file).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from errors import ConfigError
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def parse_duration(value: Any) -> float:
+    """'30s', '15m', '1h', '2d', '1w' or a number of seconds -> seconds (float)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration like 15m, 1h")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"{value!r} is not a duration like 15m, 1h (negative)")
+        return float(value)
+    m = _DURATION.match(str(value)) if isinstance(value, str) else None
+    if not m:
+        raise ValueError(f"{value!r} is not a duration like 15m, 1h")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def _auto_or_duration(value: Any) -> float | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+        return None
+    return parse_duration(value)
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+AutoDuration = Annotated[float | None, BeforeValidator(_auto_or_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(_Section):
+    path: str = Field("newsbot.db", description="SQLite archive file, relative to the config file")
+
+
+class HttpSettings(_Section):
+    timeout: Duration = Field(20.0, description="connect/read timeout; a whole fetch gets 3x this")
+    user_agent: str = Field(
+        "newsbot/0.1 (+https://github.com/newsbot; news monitor)",
+        description="User-Agent sent with every request",
+    )
+    concurrency: int = Field(20, ge=1, le=500, description="fetches in flight at once, all hosts")
+    per_host: int = Field(2, ge=1, le=50, description="fetches in flight at once to one host")
+    max_bytes: int = Field(10_000_000, ge=1024, description="cap on a decoded response body")
+    max_redirects: int = Field(5, ge=0, le=20, description="redirect hops followed per fetch")
+    allow_private_networks: bool = Field(
+        False, description="let article links reach loopback/private addresses (SSRF guard off)"
+    )
+
+
+class PollingSettings(_Section):
+    default_interval: Duration = Field(900.0, description="interval of a feed without one")
+    min_interval: Duration = Field(300.0, description="adaptive schedule: shortest interval")
+    max_interval: Duration = Field(7200.0, description="adaptive schedule and backoff: longest")
+    tick: Duration = Field(15.0, description="how often the service asks which feeds are due")
+    jitter: float = Field(0.1, ge=0, le=0.5, description="random spread of each interval (fraction)")
+
+
+class FeedSettings(_Section):
+    url: str = Field(description="feed URL (http or https)")
+    name: str = Field("", description="display name; defaults to the URL")
+    interval: AutoDuration = Field(None, description='poll interval, or "auto" (default)')
+    full_text: bool = Field(True, description="fetch each new article's page and extract its text")
+    backlog: Literal["alert", "archive"] = Field(
+        "alert", description='first poll: "alert" on matching entries, or "archive" silently'
+    )
+    enabled: bool = Field(True, description="false keeps the feed configured but unpolled")
+
+    @model_validator(mode="after")
+    def _default_name(self) -> FeedSettings:
+        if not self.url.lower().startswith(("http://", "https://")):
+            raise ValueError(f"url {self.url!r} must start with http:// or https://")
+        if not self.name:
+            object.__setattr__(self, "name", self.url)
+        return self
+
+
+class WatchSettings(_Section):
+    name: str = Field(description="the watch's name, shown in alerts")
+    keywords: list[str] = Field(default_factory=list, description="words or phrases, any of them")
+    locations: list[str] = Field(default_factory=list, description="places, via the gazetteer")
+    query: str = Field("", description="boolean query (AND/OR/NOT, phrases, prefix*, NEAR)")
+    feeds: list[str] = Field(default_factory=list, description="only these feeds (names); all if empty")
+    notify: list[str] = Field(default_factory=list, description="notifier names; all if empty")
+    digest: AutoDuration = Field(None, description="send one digest per period instead of each alert")
+
+
+class NotifierSettings(_Section):
+    """One channel. Type-specific keys are checked by the notifier registry."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    type: Literal["email", "apprise", "webhook", "jsonl", "console"] = Field(
+        description="channel kind"
+    )
+    digest: AutoDuration = Field(None, description="digest period for this channel")
+    max_attempts: int = Field(8, ge=1, description="tries before an alert is marked failed")
+
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class HealthSettings(_Section):
+    after: Duration = Field(21600.0, description="a feed failing this long triggers a notice")
+    notify: list[str] = Field(default_factory=list, description="channels for feed notices")
+
+
+class Settings(_Section):
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    polling: PollingSettings = Field(default_factory=PollingSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
+    feeds: list[FeedSettings] = Field(default_factory=list)
+    watches: list[WatchSettings] = Field(default_factory=list)
+    notifiers: dict[str, NotifierSettings] = Field(default_factory=dict)
+    base_dir: str = Field(".", exclude=True, description="folder of the config file")
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        _unique([f.name for f in self.feeds], "feeds", "name")
+        _unique([w.name for w in self.watches], "watches", "name")
+        names = {f.name for f in self.feeds}
+        for i, w in enumerate(self.watches):
+            for ch in w.notify:
+                if ch not in self.notifiers:
+                    raise ValueError(f"watches[{i}].notify: no notifier named {ch!r}")
+            for fname in w.feeds:
+                if fname not in names:
+                    raise ValueError(f"watches[{i}].feeds: no feed named {fname!r}")
+        for ch in self.health.notify:
+            if ch not in self.notifiers:
+                raise ValueError(f"health.notify: no notifier named {ch!r}")
+        return self
+
+    @property
+    def db_path(self) -> Path:
+        p = Path(self.storage.path).expanduser()
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    def channels_for(self, watch: WatchSettings) -> list[str]:
+        return list(watch.notify) or sorted(self.notifiers)
+
+
+def _unique(values: list[str], section: str, key: str) -> None:
+    seen: set[str] = set()
+    for i, v in enumerate(values):
+        if v in seen:
+            raise ValueError(f"{section}[{i}].{key}: {v!r} is used twice")
+        seen.add(v)
+
+
+def expand_env(value: Any, where: str = "") -> Any:
+    """Replace ${VAR} in every string of a TOML tree; an unset variable is a ConfigError."""
+    if isinstance(value, dict):
+        return {k: expand_env(v, f"{where}.{k}" if where else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, str):
+
+        def sub(m: re.Match[str]) -> str:
+            if m.group(1) not in os.environ:
+                raise ConfigError(f"{where}: environment variable ${{{m.group(1)}}} is not set")
+            return os.environ[m.group(1)]
+
+        return _ENV.sub(sub, value)
+    return value
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith(("function-", "constrained-")) or part in ("float", "int"):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _error_line(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = _loc(tuple(err["loc"]))
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] in ("value_error",) or "input" not in err:
+            pass
+        else:
+            msg = f"{err['input']!r}: {msg}" if not isinstance(err["input"], dict) else msg
+        lines.append(f"{loc}: {msg}" if loc else msg)
+    return "; ".join(lines)
+
+
+def from_dict(data: dict[str, Any], base_dir: str = ".") -> Settings:
+    """Validate a config tree (already TOML-decoded) into Settings."""
+    data = expand_env(data)
+    try:
+        return Settings.model_validate({**data, "base_dir": base_dir})
+    except ValidationError as exc:
+        raise ConfigError(_error_line(exc)) from exc
+
+
+def load(path: str | Path) -> Settings:
+    """Read and validate config.toml; every problem is a ConfigError naming the key."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read config ({exc.strerror})") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
+    return from_dict(data, base_dir=str(p.resolve().parent))
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The settings as a dict with secrets (password, secret, token, urls) masked."""
+    data = settings.model_dump(mode="json")
+    for ch in data.get("notifiers", {}).values():
+        for k in list(ch):
+            if k in ("password", "secret", "token") and ch[k]:
+                ch[k] = "***"
+            if k == "urls":
+                ch[k] = [re.sub(r"//[^/@]*@", "//***@", u) for u in ch[k]]
+            if k == "url" and isinstance(ch[k], str):
+                ch[k] = re.sub(r"//[^/@]*@", "//***@", ch[k])
+    return data
