@@ -123,3 +123,37 @@ class Alert:
             if m.place is not None:
                 seen.setdefault(m.place.geonameid, m.place)
         return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """A feed as storage knows it: configuration plus scheduling and health state."""
+
+    id: int
+    name: str
+    url: str  # as configured
+    current_url: str  # where it lives now (after 301/308)
+    enabled: bool
+    etag: str | None
+    last_modified: str | None
+    body_hash: str | None
+    polls: int  # successful polls so far (0: first contact)
+    consecutive_errors: int
+    next_check_at: str
+    last_checked_at: str | None = None
+    last_success_at: str | None = None
+    last_status: str | None = None
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    failing_since: str | None = None
+    retry_until: str | None = None
+    disabled_reason: str | None = None
+    interval_seconds: float | None = None
+    interval_reason: str | None = None
+    ttl_minutes: int | None = None
+    max_age: int | None = None
+    guid_mode: str | None = None
+    title: str | None = None
+    notice_state: str = "ok"
+    configured: bool = True
+    articles: int = 0

@@ -1,0 +1,34 @@
+"""The only place with SQL. ``Store`` bundles the feed state, the archive and the outbox on
+one connection; open one per thread with ``Store.open(path)``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlite_utils
+
+from storage.archive import ArchiveStore
+from storage.db import connect
+from storage.feeds import FeedStore
+from storage.outbox import OutboxStore
+
+
+class Store(FeedStore, ArchiveStore, OutboxStore):
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    @classmethod
+    def open(cls, path: str | Path, *, readonly: bool = False) -> Store:
+        return cls(connect(path, readonly=readonly))
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["Store"]

@@ -1,0 +1,65 @@
+"""Wiring shared by every entry point: settings -> store, rules, notifiers -> one cycle.
+
+`bot.py once`, the service's jobs and `bot.py demo` all go through these functions, so they
+exercise the same code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from typing import Any
+
+import delivery
+import notifiers
+from feeds.fetch import Resolver, make_client
+from pipeline import Context, CycleReport, poll_due_feeds, utcnow
+from settings import Settings
+from storage import Store
+
+log = logging.getLogger("newsbot")
+
+
+def build_ruleset(settings: Settings) -> Any:
+    """Compile every watch once (QueryError/PlaceError name the watch)."""
+    from matching.rules import compile_rules
+
+    return compile_rules(settings.watches)
+
+
+def open_store(settings: Settings) -> Store:
+    store = Store.open(settings.db_path)
+    store.sync_feeds(settings.feeds, utcnow())
+    return store
+
+
+async def poll_cycle(
+    settings: Settings, store: Store, ruleset: Any, *, everything: bool = False,
+    resolver: Resolver | None = None, rng: random.Random | None = None, stop: Any = None,
+) -> CycleReport:  # fmt: skip
+    """One poll cycle with a fresh shared HTTP client."""
+    async with make_client(settings.http, resolver=resolver) as fetcher:
+        ctx = Context(settings, store, fetcher, ruleset, rng or random.Random())
+        if stop is not None:
+            ctx.stop = stop
+        return await poll_due_feeds(ctx, everything=everything)
+
+
+def run_once(
+    settings: Settings, *, ruleset: Any = None, resolver: Resolver | None = None,
+    channels: dict[str, Any] | None = None,
+) -> tuple[CycleReport, delivery.DeliveryReport]:  # fmt: skip
+    """Poll every configured feed once, process everything, deliver what is due."""
+    ruleset = ruleset if ruleset is not None else build_ruleset(settings)
+    with open_store(settings) as store:
+        report = asyncio.run(poll_cycle(settings, store, ruleset, everything=True,
+                                        resolver=resolver))  # fmt: skip
+        chans = channels if channels is not None else notifiers.build_all(settings)
+        try:
+            sent = delivery.deliver_due(store, chans, settings)
+        finally:
+            if channels is None:
+                for ch in chans.values():
+                    ch.close()
+    return report, sent

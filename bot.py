@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""newsbot command line: parse the arguments, call one function, print the result.
+
+    bot.py [--config PATH] COMMAND ...     (see `bot.py --help`)
+
+Exit status: 0 ok, 1 a command failed (e.g. a notifier test), 2 the config or the archive
+is unusable. Known errors print one line with a hint, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from errors import ConfigError, NewsbotError, StorageError  # noqa: E402
+
+DEFAULT_CONFIG = "config.toml"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bot.py", description="newsbot: a news-monitoring bot")
+    p.add_argument("--config", default=os.environ.get("NEWSBOT_CONFIG", DEFAULT_CONFIG),
+                   help="config file (default: config.toml, or $NEWSBOT_CONFIG)")  # fmt: skip
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="run the service: poll on schedule, deliver alerts")
+    sub.add_parser("once", help="poll every feed once, process, deliver, exit")
+    sub.add_parser("check", help="validate the config and print what it understood")
+    f = sub.add_parser("feeds", help="each feed's health and schedule")
+    f.add_argument("--failing", action="store_true", help="only failing feeds, with hints")
+    f.add_argument("--format", choices=["table", "json"], default="table")
+    i = sub.add_parser("import-opml", help="append the feeds of an OPML file to the config")
+    i.add_argument("file")
+    sub.add_parser("export-opml", help="print the configured feeds as OPML")
+    a = sub.add_parser("alerts", help="the outbox: pending and failed alerts")
+    a.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
+    a.add_argument("id", nargs="?", help="alert id (prefix) or 'all', for retry")
+    a.add_argument("--status", choices=["pending", "sending", "sent", "failed"])
+    a.add_argument("--limit", type=int, default=50)
+    w = sub.add_parser("watches", help="test watches against a text, file or URL")
+    w.add_argument("action", choices=["test"])
+    w.add_argument("text", nargs="?")
+    w.add_argument("--file")
+    w.add_argument("--url")
+    n = sub.add_parser("notify", help="send a sample alert through a channel")
+    n.add_argument("action", choices=["test"])
+    n.add_argument("name")
+    d = sub.add_parser("demo", help="offline demo: a local sample site, one full cycle")
+    d.add_argument("--db", help="keep the demo archive at this path")
+    return p
+
+
+def _setup_logging(args: argparse.Namespace) -> None:
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    journald = "JOURNAL_STREAM" in os.environ or "INVOCATION_ID" in os.environ
+    fmt = "%(levelname)s %(name)s: %(message)s" if journald else (
+        "%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
+    for noisy in ("httpx", "httpcore", "apscheduler", "trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    _setup_logging(args)
+    import commands
+
+    try:
+        return commands.dispatch(args)
+    except (ConfigError, StorageError) as err:
+        print(f"error: {err.render()}", file=sys.stderr)
+        return 2
+    except NewsbotError as err:
+        print(f"error: {err.render()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+__all__ = ["main", "json"]

@@ -1,0 +1,46 @@
+"""What `bot.py demo` prints after its cycle: the articles that did NOT alert (and why that
+is right), one match explained, one search."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from settings import Settings
+from storage import Store
+from storage.search import search
+
+
+def print_quiet_articles(s: Settings) -> None:
+    with Store.open(s.db_path) as store:
+        rows = list(store.db.query(
+            "SELECT a.title, a.text_status, a.duplicate_of FROM articles a WHERE NOT EXISTS"
+            " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id"))  # fmt: skip
+    print(f"\nArchived without an alert ({len(rows)}):")
+    for r in rows:
+        why = "same story as another link (canonical URL)" if r["duplicate_of"] else "no watch fired"
+        print(f"  - {r['title']}  [{why}]")
+
+
+def print_explanation(s: Settings, ruleset: Any) -> None:
+    with Store.open(s.db_path) as store:
+        rows = list(store.db.query(
+            "SELECT m.*, a.title FROM matches m JOIN articles a ON a.id = m.article_id"
+            " WHERE m.kind = 'location' ORDER BY (m.matched_text = m.term), m.id LIMIT 1"))  # fmt: skip
+    if not rows:
+        return
+    m = rows[0]
+    print("\nWhy an alert fired (bot.py watches test explains any text the same way):")
+    print(f"  article: {m['title']}")
+    print(f"  watch {m['watch']!r}: location {m['term']!r} matched {m['matched_text']!r} in the "
+          f"{m['field']} at {m['start']}..{m['end']}")  # fmt: skip
+    print(f"  resolved to {m['place']}, {m['country_code']} (geonames:{m['geonameid']}, "
+          f"{m['latitude']:.2f}, {m['longitude']:.2f})")  # fmt: skip
+    print(f"  … {m['snippet']} …")
+
+
+def print_search(s: Settings, query: str) -> None:
+    with Store.open(s.db_path) as store:
+        hits = search(store.db, query, limit=5)
+    print(f"\nbot.py search {query}  ->  {len(hits)} hits")
+    for h in hits:
+        print(f"  - {h.title}  ({h.feed}, {h.published[:10]})\n      {h.snippet}")

@@ -1,0 +1,97 @@
+"""Who is who: URL normalisation and the identity of feed entries.
+
+An entry is known by, in order: its guid (when the feed's guids are usable), its link
+normalised, or a hash of title + summary. The *article* behind it is known by its normalised
+link, so the same story reached through two feeds, or with tracking parameters, is one article.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from typing import Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from models import Entry
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
+        "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ito", "ns_mchannel", "ns_source",
+        "ns_campaign", "ns_linkname", "ns_fee", "icid", "at_medium", "at_campaign", "smid",
+    }
+)  # fmt: skip
+GuidMode = Literal["guid", "link", "content"]
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalize_url(url: str) -> str:
+    """Canonical form of a link: lower-case scheme/host, no default port, no fragment,
+    no utm_*/tracking parameters, remaining parameters sorted. Non-http strings pass through."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return url
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    if port and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
+    ]
+    path = parts.path or "/"
+    return urlunsplit((scheme, host, path, urlencode(sorted(query)), ""))
+
+
+def content_hash(*parts: str) -> str:
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(" ".join(p.split()).encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:32]
+
+
+def choose_mode(entries: Sequence[Entry], tolerance: float = 0.05) -> GuidMode:
+    """Per feed: guids when they are present and distinct for all but a few percent of the
+    items, else links when those are, else title + summary (FreshRSS's fallback ladder)."""
+    if not entries:
+        return "guid"
+    if _usable([e.guid for e in entries], tolerance):
+        return "guid"
+    if _usable([e.link for e in entries], tolerance):
+        return "link"
+    return "content"
+
+
+def _usable(values: Sequence[str | None], tolerance: float) -> bool:
+    present = [v for v in values if v and v.strip()]
+    missing = len(values) - len(present)
+    repeats = sum(c - 1 for c in Counter(present).values())
+    return (missing + repeats) <= tolerance * len(values)
+
+
+def entry_key(entry: Entry, mode: GuidMode) -> str:
+    """The entry's identity within its feed under the feed's mode."""
+    if mode == "guid" and entry.guid and entry.guid.strip():
+        return "guid:" + entry.guid.strip()
+    if mode in ("guid", "link") and entry.link:
+        return "link:" + normalize_url(entry.link)
+    return "hash:" + content_hash(entry.title, entry.summary, entry.link or "")
+
+
+def article_url(entry: Entry) -> str:
+    """The archive's key for the article behind an entry."""
+    if entry.link:
+        return normalize_url(entry.link)
+    if entry.guid and entry.guid.startswith(("http://", "https://")):
+        return normalize_url(entry.guid)
+    return "urn:newsbot:" + content_hash(entry.title, entry.summary)

@@ -1,0 +1,224 @@
+"""The one place that knows the order of the stages. `bot.py once`, the service's tick and
+`bot.py demo` all call ``poll_due_feeds``.
+
+    poll_due_feeds(ctx, now)
+     ├─ resume articles a crash left unprocessed
+     └─ for each due feed, concurrently (the Fetcher bounds it globally and per host):
+         fetch -> 304 / same hash: record, done
+               -> parse -> save_entries (NEW articles only) -> process_article each
+               -> record_success (next check)            errors -> record_failure (backoff)
+    process_article: fetch the page (SSRF guard) -> extract -> match -> ONE transaction
+                     (text + matches + alerts + processed)
+Nothing here raises for what a feed, a page or a notifier sends back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import extract
+import health
+import schedule
+from errors import ExtractError, FetchError, NewsbotError, ParseError
+from feeds.fetch import PAGE_ACCEPT, Fetcher
+from feeds.identity import choose_mode
+from feeds.parse import parse
+from models import Article, FeedState
+from settings import FeedSettings, Settings
+from storage import Store
+from storage.db import iso
+
+log = logging.getLogger("newsbot.pipeline")
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    fetcher: Fetcher
+    ruleset: Any  # matching.rules.Ruleset | None
+    rng: random.Random = field(default_factory=random.Random)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def feed_settings(self, name: str) -> FeedSettings | None:
+        return next((f for f in self.settings.feeds if f.name == name), None)
+
+    def channels(self) -> dict[str, list[str]]:
+        return {w.name: self.settings.channels_for(w) for w in self.settings.watches}
+
+
+@dataclass
+class FeedReport:
+    feed: str
+    status: str
+    new: int = 0
+    alerts: int = 0
+    error: str | None = None
+
+
+@dataclass
+class CycleReport:
+    feeds: list[FeedReport] = field(default_factory=list)
+    resumed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def new(self) -> int:
+        return sum(f.new for f in self.feeds)
+
+    @property
+    def alerts(self) -> int:
+        return sum(f.alerts for f in self.feeds)
+
+    @property
+    def failed(self) -> list[FeedReport]:
+        return [f for f in self.feeds if f.error]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+async def poll_due_feeds(
+    ctx: Context, now: datetime | None = None, *, everything: bool = False
+) -> CycleReport:
+    """Poll the feeds that are due (or every enabled feed), process what is new."""
+    started = time.monotonic()
+    now = now or utcnow()
+    report = CycleReport()
+    leftovers = ctx.store.unprocessed()
+    if leftovers:
+        log.info("resuming %d unprocessed articles", len(leftovers))
+        report.resumed = sum(await asyncio.gather(*(process_article(ctx, a) for a in leftovers)))
+    due = ctx.store.all_feeds() if everything else ctx.store.feeds_due(now)
+    due = [f for f in due if f.enabled]
+    gate = asyncio.Semaphore(max(ctx.settings.http.concurrency * 2, 4))
+
+    async def one(feed: FeedState) -> FeedReport | None:
+        async with gate:
+            if ctx.stop.is_set():
+                return None
+            return await poll_feed(ctx, feed, now)
+
+    results = await asyncio.gather(*(one(f) for f in due))
+    report.feeds = [r for r in results if r is not None]
+    report.seconds = time.monotonic() - started
+    return report
+
+
+async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
+    """Poll one feed; every failure is recorded on the feed, never raised."""
+    cfg = ctx.feed_settings(feed.name) or FeedSettings(url=feed.url, name=feed.name)
+    try:
+        report = await _poll(ctx, feed, cfg, now)
+    except (FetchError, ParseError) as err:
+        report = _failed(ctx, feed, err, now)
+    except NewsbotError as err:  # storage trouble: report, leave the feed due
+        log.error("feed=%r storage error: %s", feed.name, err.render())
+        return FeedReport(feed.name, "error", error=err.render())
+    log.info("feed=%r %s new=%d alerts=%d%s", feed.name, report.status, report.new,
+             report.alerts, f" error={report.error}" if report.error else "")  # fmt: skip
+    return report
+
+
+async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime) -> FeedReport:
+    result = await ctx.fetcher.fetch(
+        feed.current_url, etag=feed.etag, last_modified=feed.last_modified, trusted=True
+    )
+    digest = hashlib.sha256(result.content).hexdigest() if not result.not_modified else None
+    moved = {"current_url": result.permanent_url} if result.permanent_url else {}
+    if result.not_modified or digest == feed.body_hash:
+        status = "304 not modified" if result.not_modified else "200 unchanged"
+        plan = schedule.after_success(cfg, ctx.settings.polling, now, ctx.rng, published=None,
+                                      ttl_minutes=feed.ttl_minutes, headers=result.headers,
+                                      previous=(feed.interval_seconds, feed.interval_reason))  # fmt: skip
+        _success(ctx, feed, now, plan, {"last_status": status, **moved, **_cache(result)})
+        return FeedReport(feed.name, status)
+    parsed = parse(result)
+    mode = choose_mode(parsed.entries)
+    alerting = not (feed.polls == 0 and cfg.backlog == "archive")
+    new_ids = ctx.store.save_entries(feed, parsed.entries, mode, now, alerting=alerting)
+    processed = [ctx.store.article(i) for i in new_ids]
+    alerts = sum(await asyncio.gather(*(process_article(ctx, a, cfg) for a in processed)))
+    published = [e.published for e in parsed.entries if e.published]
+    plan = schedule.after_success(cfg, ctx.settings.polling, now, ctx.rng, published=published,
+                                  ttl_minutes=parsed.ttl_minutes, headers=result.headers)  # fmt: skip
+    status = f"{result.status} ok, {len(parsed.entries)} entries"
+    if parsed.warning:
+        status += " (malformed but readable)"
+    _success(ctx, feed, now, plan, {
+        "last_status": status, "body_hash": digest, "guid_mode": mode, "title": parsed.title,
+        "ttl_minutes": parsed.ttl_minutes, **moved, **_cache(result)})  # fmt: skip
+    return FeedReport(feed.name, status, new=len(new_ids), alerts=alerts)
+
+
+def _cache(result: Any) -> dict[str, Any]:
+    return {"etag": result.etag, "last_modified": result.last_modified}
+
+
+def _success(ctx: Context, feed: FeedState, now: datetime, plan: schedule.Plan,
+             changes: dict[str, Any]) -> None:  # fmt: skip
+    changes.update(next_check_at=iso(plan.next_check_at), interval_seconds=plan.interval,
+                   interval_reason=plan.reason)  # fmt: skip
+    notice = health.recovery_notice(ctx.settings, feed, now)
+    ctx.store.record_success(feed.id, now, changes, notice=notice)
+
+
+def _failed(ctx: Context, feed: FeedState, err: NewsbotError, now: datetime) -> FeedReport:
+    errors = feed.consecutive_errors + 1
+    retry_after = getattr(err, "retry_after", None)
+    status = getattr(err, "status", None)
+    plan = schedule.after_failure(ctx.settings.polling, now, ctx.rng, errors=errors,
+                                  retry_after=retry_after)  # fmt: skip
+    changes: dict[str, Any] = {
+        "last_status": f"HTTP {status}" if status else type(err).__name__,
+        "last_error": err.render(), "last_error_kind": getattr(err, "kind", "parse"),
+        "next_check_at": iso(plan.next_check_at), "retry_until": iso(plan.next_check_at)
+        if retry_after else None, "interval_reason": plan.reason,
+    }  # fmt: skip
+    if status == 410:
+        changes.update(enabled=0, disabled_reason=f"410 Gone on {iso(now)}: the feed was removed")
+    after = replace(feed, consecutive_errors=errors, failing_since=feed.failing_since or iso(now))
+    notice = health.failure_notice(ctx.settings, after, err, now, gone=status == 410)
+    ctx.store.record_failure(feed.id, now, changes, notice=notice)
+    return FeedReport(feed.name, changes["last_status"], error=err.render())
+
+
+async def process_article(
+    ctx: Context, article: Article, cfg: FeedSettings | None = None
+) -> int:
+    """Text, matches and alerts of one article; returns the alerts queued."""
+    cfg = cfg or ctx.feed_settings(article.feed)
+    full_text = cfg.full_text if cfg else True
+    text, status, meta = await _article_text(ctx, article) if full_text else ("", "summary: full_text off", {})  # fmt: skip
+    complete = replace(article, text=text, language=meta.get("language") or article.language)
+    feeds: Sequence[str] = ctx.store.article_feeds(article.id)
+    matches = ctx.ruleset.match(complete, feeds) if ctx.ruleset else []
+    try:
+        return ctx.store.complete_article(complete, text=text, text_status=status, meta=meta,
+                                          matches=matches, channels=ctx.channels(), now=utcnow())  # fmt: skip
+    except NewsbotError as err:
+        log.error("article %s: not stored, will retry next cycle: %s", article.url, err.render())
+        return 0
+
+
+async def _article_text(ctx: Context, article: Article) -> tuple[str, str, dict[str, Any]]:
+    if not article.url.lower().startswith(("http://", "https://")):
+        return "", "summary: no link", {}
+    try:
+        page = await ctx.fetcher.fetch(article.url, accept=PAGE_ACCEPT)
+        got = await asyncio.to_thread(extract.extract, page.content, page.url, page.content_type)
+    except (FetchError, ExtractError) as err:
+        log.info("article %s: keeping the summary: %s", article.url, err)
+        return "", f"summary: {err}"[:300], {}
+    meta = {"canonical_url": got.canonical_url, "language": got.language}
+    return got.text, "extracted", meta

@@ -1,0 +1,105 @@
+"""The service: the only APScheduler user. Two jobs, whatever the number of feeds:
+
+- tick (every ``[polling] tick``): poll the feeds storage says are due (scheduling state lives
+  on the feed rows, so a restart resumes exactly where it stopped);
+- deliver (every few seconds): send what the outbox holds.
+
+Both run with coalesce=True and max_instances=1. SIGINT/SIGTERM: stop taking new feeds, give
+in-flight fetches a few seconds (a cancelled fetch writes nothing: writes never span an
+await), finish the writes, exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+import delivery
+import notifiers
+from app import open_store, poll_cycle
+from errors import NewsbotError
+from settings import Settings
+from storage import Store
+
+log = logging.getLogger("newsbot.service")
+DELIVER_EVERY = 5.0
+STOP_GRACE = 3.0
+
+
+class Service:
+    def __init__(self, settings: Settings, ruleset: Any) -> None:
+        self.settings = settings
+        self.ruleset = ruleset
+        self.stop = threading.Event()
+        self.channels = notifiers.build_all(settings)
+
+    def tick(self) -> None:
+        try:
+            with Store.open(self.settings.db_path) as store:
+                report = asyncio.run(self._cycle(store))
+            if report.feeds or report.resumed:
+                log.info("cycle: %d feeds, %d new articles, %d alerts queued, %d failing, %.1fs",
+                         len(report.feeds), report.new, report.alerts, len(report.failed),
+                         report.seconds)  # fmt: skip
+        except NewsbotError as err:
+            log.error("tick failed, will retry: %s", err.render())
+
+    async def _cycle(self, store: Store) -> Any:
+        task = asyncio.create_task(poll_cycle(self.settings, store, self.ruleset, stop=self.stop))
+        while not task.done():
+            await asyncio.wait({task}, timeout=0.2)
+            if self.stop.is_set() and not task.done():
+                await asyncio.wait({task}, timeout=STOP_GRACE)
+                task.cancel()
+        try:
+            return await task
+        except asyncio.CancelledError:
+            from pipeline import CycleReport
+
+            log.info("cycle cancelled by shutdown; unfinished feeds stay due")
+            return CycleReport()
+
+    def deliver(self) -> None:
+        try:
+            with Store.open(self.settings.db_path) as store:
+                delivery.deliver_due(store, self.channels, self.settings)
+        except NewsbotError as err:
+            log.error("delivery failed, will retry: %s", err.render())
+
+    def run(self) -> None:
+        """Block until SIGINT/SIGTERM (or ``self.stop`` is set)."""
+        with open_store(self.settings):
+            pass  # migrations + feed sync before the first job
+        sched = BackgroundScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        now = datetime.now(UTC)
+        sched.add_job(self.tick, "interval", seconds=self.settings.polling.tick,
+                      next_run_time=now, id="tick")  # fmt: skip
+        sched.add_job(self.deliver, "interval", seconds=DELIVER_EVERY, next_run_time=now,
+                      id="deliver")  # fmt: skip
+        self._install_signals()
+        log.info("newsbot running: %d feeds, %d watches, archive %s",
+                 len(self.settings.feeds), len(self.settings.watches), self.settings.db_path)  # fmt: skip
+        sched.start()
+        try:
+            self.stop.wait()
+        finally:
+            log.info("stopping: finishing the work in flight")
+            sched.shutdown(wait=True)
+            for ch in self.channels.values():
+                ch.close()
+            log.info("stopped")
+
+    def _install_signals(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: self.stop.set())

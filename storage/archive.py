@@ -1,0 +1,167 @@
+"""The archive: what is new (guid -> link -> hash, per feed), articles waiting to be processed,
+and the one transaction that stores an article's text, its matches and its alerts together.
+A crash between saving an entry and processing it loses nothing: the next cycle resumes
+every article still marked unprocessed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from feeds.identity import GuidMode, article_url, content_hash, entry_key, normalize_url
+from models import Article, Entry, FeedState, Match
+from storage.db import from_iso, iso, write
+from storage.outbox import alert_id
+
+
+def _article(row: dict[str, Any]) -> Article:
+    return Article(
+        id=row["id"], url=row["link"], title=row["title"], summary=row["summary"],
+        text=row["text"], published=from_iso(row["published"]),  # type: ignore[arg-type]
+        feed=row["feed"], language=row.get("language"),
+    )  # fmt: skip
+
+
+def _summary(entry: Entry) -> str:
+    return entry.content if len(entry.content) > len(entry.summary) else entry.summary
+
+
+class ArchiveStore:
+    db: sqlite_utils.Database
+
+    def save_entries(
+        self, feed: FeedState, entries: Sequence[Entry], mode: GuidMode, now: datetime,
+        *, alerting: bool = True,
+    ) -> list[int]:  # fmt: skip
+        """Store a poll's entries in one transaction; return the ids of NEW articles only.
+        A known entry whose title or summary changed is updated, not new; a link already in
+        the archive (another feed, or a changed guid) only gains a membership row."""
+        new: list[int] = []
+        with write(self.db):
+            for entry in entries:
+                article_id = self._save_entry(feed, entry, mode, now, alerting)
+                if article_id is not None:
+                    new.append(article_id)
+        return new
+
+    def _save_entry(
+        self, feed: FeedState, entry: Entry, mode: GuidMode, now: datetime, alerting: bool
+    ) -> int | None:
+        key = entry_key(entry, mode)
+        known = self.db.execute(
+            "SELECT article_id FROM feed_entries WHERE feed_id = ? AND entry_key = ?",
+            [feed.id, key],
+        ).fetchone()
+        if known:
+            self._maybe_update(known[0], entry, now)
+            return None
+        url = article_url(entry)
+        existing = self.db.execute(
+            "SELECT id FROM articles WHERE url = ? OR canonical_url = ? LIMIT 1", [url, url]
+        ).fetchone()
+        new_id = None
+        if existing:
+            article_id = existing[0]
+        else:
+            article_id = new_id = self.db["articles"].insert(
+                {"url": url, "link": entry.link or url, "title": entry.title,
+                 "summary": _summary(entry), "author": entry.author or None,
+                 "published": iso(entry.published or now), "first_seen_at": iso(now),
+                 "feed": feed.name, "content_hash": content_hash(entry.title, entry.summary),
+                 "alerting": int(alerting)}  # fmt: skip
+            ).last_pk
+        self.db.execute(
+            "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, first_seen_at)"
+            " VALUES (?, ?, ?, ?)",
+            [feed.id, key, article_id, iso(now)],
+        )
+        return new_id
+
+    def _maybe_update(self, article_id: int, entry: Entry, now: datetime) -> None:
+        digest = content_hash(entry.title, entry.summary)
+        self.db.execute(
+            "UPDATE articles SET title = ?, summary = ?, content_hash = ?, updated_at = ?"
+            " WHERE id = ? AND coalesce(content_hash, '') != ?",
+            [entry.title, _summary(entry), digest, iso(now), article_id, digest],
+        )
+
+    def unprocessed(self, limit: int = 500) -> list[Article]:
+        rows = self.db.query(
+            "SELECT * FROM articles WHERE processed = 0 ORDER BY id LIMIT ?", [limit]
+        )
+        return [_article(r) for r in rows]
+
+    def article(self, article_id: int) -> Article:
+        return _article(next(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id])))
+
+    def article_feeds(self, article_id: int) -> list[str]:
+        rows = self.db.execute(
+            "SELECT DISTINCT f.name FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
+            " WHERE fe.article_id = ?",
+            [article_id],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def complete_article(
+        self, article: Article, *, text: str, text_status: str, meta: dict[str, Any],
+        matches: Sequence[Match], channels: dict[str, list[str]], now: datetime,
+    ) -> int:  # fmt: skip
+        """ONE transaction: text + matches + alert rows (the outbox) + processed.
+        Returns the number of alerts queued. An article whose canonical URL is already in
+        the archive under another link is marked a duplicate and alerts nothing."""
+        canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
+        with write(self.db):
+            dup = self._duplicate_of(article.id, canonical) if canonical else None
+            self.db["articles"].update(article.id, {
+                "text": text, "text_status": text_status, "canonical_url": canonical,
+                "duplicate_of": dup, "language": meta.get("language") or article.language,
+                "processed": 1, "processed_at": iso(now),
+            })  # fmt: skip
+            if dup is not None:
+                return 0
+            self._insert_matches(article.id, matches, now)
+            alerting = self.db.execute(
+                "SELECT alerting FROM articles WHERE id = ?", [article.id]
+            ).fetchone()[0]
+            if not alerting:
+                return 0
+            return self._queue_alerts(article, {m.watch for m in matches}, channels, now)
+
+    def _duplicate_of(self, article_id: int, canonical: str) -> int | None:
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE id != ? AND (url = ? OR canonical_url = ?)"
+            " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
+            [article_id, canonical, canonical],
+        ).fetchone()
+        return row[0] if row else None
+
+    def _insert_matches(self, article_id: int, matches: Iterable[Match], now: datetime) -> None:
+        for m in matches:
+            p = m.place
+            self.db.execute(
+                "INSERT OR IGNORE INTO matches (article_id, watch, kind, term, matched_text,"
+                " field, start, \"end\", snippet, geonameid, place, country_code, admin1,"
+                " latitude, longitude, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [article_id, m.watch, m.kind, m.term, m.text, m.field, m.start, m.end,
+                 m.snippet, p and p.geonameid, p and p.name, p and p.country_code,
+                 p and p.admin1, p and p.latitude, p and p.longitude, iso(now)],
+            )  # fmt: skip
+
+    def _queue_alerts(
+        self, article: Article, watches: set[str], channels: dict[str, list[str]], now: datetime
+    ) -> int:
+        queued = 0
+        url = self.db.execute("SELECT url FROM articles WHERE id = ?", [article.id]).fetchone()[0]
+        for watch in sorted(watches):
+            for channel in channels.get(watch, []):
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO alerts (id, kind, watch, channel, article_id, title,"
+                    " status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    [alert_id(watch, url, channel), "match", watch, channel, article.id,
+                     article.title, "pending", iso(now), iso(now)],
+                )  # fmt: skip
+                queued += cur.rowcount
+        return queued

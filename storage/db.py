@@ -1,0 +1,78 @@
+"""Open the archive: one SQLite file, WAL, busy timeout, migrations applied.
+
+Write transactions start with BEGIN IMMEDIATE (a deferred transaction that reads then writes
+can fail with SQLITE_BUSY at once); each thread opens its own connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from errors import StorageError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def iso(dt: datetime) -> str:
+    """The one timestamp format of the archive: UTC, second precision, sortable as text."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:
+    """A sqlite-utils Database on its own connection, pragmas set, migrations applied."""
+    from storage.migrations import MIGRATIONS
+
+    p = Path(path)
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, isolation_level=None,
+                                   check_same_thread=False)  # fmt: skip
+        else:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn)
+        if not readonly:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            MIGRATIONS.apply(db)
+    except (sqlite3.Error, OSError) as exc:
+        raise StorageError(f"{p}: cannot open the archive: {exc}") from exc
+    return db
+
+
+@contextmanager
+def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back on any error.
+    sqlite3 errors are re-raised as StorageError."""
+    conn = db.conn
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot start a write transaction: {exc}") from exc
+    try:
+        yield db
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StorageError(f"write failed and was rolled back: {exc}") from exc
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

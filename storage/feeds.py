@@ -1,0 +1,106 @@
+"""Feed rows: configuration synced from config.toml, and the scheduling/health state that
+makes a restart resume exactly where it stopped. Storage decides what is due."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from models import FeedState
+from settings import FeedSettings
+from storage.db import iso, write
+
+_FIELDS = {f.name for f in dataclasses.fields(FeedState)}
+
+
+def _row(row: dict[str, Any]) -> FeedState:
+    data = {k: v for k, v in row.items() if k in _FIELDS}
+    data["enabled"] = bool(data["enabled"])
+    data["configured"] = bool(data.get("configured", 1))
+    return FeedState(**data)
+
+
+class FeedStore:
+    db: sqlite_utils.Database
+
+    def sync_feeds(self, feeds: Sequence[FeedSettings], now: datetime) -> None:
+        """Make the feeds table match the config: new feeds are due now, a changed URL resets
+        the feed's HTTP cache state, feeds gone from the config stop being polled (their
+        articles stay in the archive)."""
+        stamp = iso(now)
+        with write(self.db):
+            existing = {r["name"]: r for r in self.db.query("SELECT * FROM feeds")}
+            for f in feeds:
+                old = existing.pop(f.name, None)
+                if old is None:
+                    self.db["feeds"].insert(
+                        {"name": f.name, "url": f.url, "current_url": f.url,
+                         "enabled": int(f.enabled), "next_check_at": stamp, "created_at": stamp}
+                    )  # fmt: skip
+                    continue
+                changes: dict[str, Any] = {"configured": 1}
+                if old["url"] != f.url:
+                    changes.update(url=f.url, current_url=f.url, etag=None, last_modified=None,
+                                   body_hash=None, next_check_at=stamp, disabled_reason=None)  # fmt: skip
+                if old["disabled_reason"] is None or "url" in changes:
+                    changes["enabled"] = int(f.enabled)
+                self.db["feeds"].update(old["id"], changes)
+            for old in existing.values():
+                self.db["feeds"].update(old["id"], {"configured": 0, "enabled": 0})
+
+    def feeds_due(self, now: datetime, limit: int | None = None) -> list[FeedState]:
+        sql = ("SELECT * FROM feeds WHERE enabled = 1 AND configured = 1 AND next_check_at <= ?"
+               " ORDER BY next_check_at")  # fmt: skip
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [_row(r) for r in self.db.query(sql, [iso(now)])]
+
+    def all_feeds(self, *, with_counts: bool = False) -> list[FeedState]:
+        count = (
+            "(SELECT count(*) FROM feed_entries fe WHERE fe.feed_id = feeds.id)"
+            if with_counts
+            else "0"
+        )
+        sql = f"SELECT feeds.*, {count} AS articles FROM feeds WHERE configured = 1 ORDER BY name"
+        return [_row(r) for r in self.db.query(sql)]
+
+    def feed(self, name: str) -> FeedState | None:
+        rows = list(self.db.query("SELECT * FROM feeds WHERE name = ?", [name]))
+        return _row(rows[0]) if rows else None
+
+    def record_success(
+        self, feed_id: int, now: datetime, changes: dict[str, Any], notice: Any = None
+    ) -> None:
+        """A poll worked (200 or 304): store HTTP cache state and the next check; errors reset.
+        A recovery ``notice`` (health.Notice) is queued in the same transaction."""
+        values = {"last_checked_at": iso(now), "last_success_at": iso(now),
+                  "consecutive_errors": 0, "failing_since": None, "retry_until": None,
+                  "last_error": None, "last_error_kind": None, **changes}  # fmt: skip
+        with write(self.db):
+            self.db.execute("UPDATE feeds SET polls = polls + 1 WHERE id = ?", [feed_id])
+            self.db["feeds"].update(feed_id, values)
+            self._notice(feed_id, notice, now)
+
+    def record_failure(
+        self, feed_id: int, now: datetime, changes: dict[str, Any], notice: Any = None
+    ) -> None:
+        """A poll failed: count it, remember since when, store the backoff. Nothing already
+        archived is touched. A failure ``notice`` is queued in the same transaction."""
+        with write(self.db):
+            self.db.execute(
+                "UPDATE feeds SET consecutive_errors = consecutive_errors + 1,"
+                " failing_since = coalesce(failing_since, ?), last_checked_at = ? WHERE id = ?",
+                [iso(now), iso(now), feed_id],
+            )
+            self.db["feeds"].update(feed_id, changes)
+            self._notice(feed_id, notice, now)
+
+    def _notice(self, feed_id: int, notice: Any, now: datetime) -> None:
+        if notice is None:
+            return
+        self.db["feeds"].update(feed_id, {"notice_state": notice.state})
+        self.queue_notice(notice.key, notice.title, notice.body, notice.channels, now)  # type: ignore[attr-defined]

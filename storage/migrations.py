@@ -1,0 +1,131 @@
+"""Schema, changed only through migrations (sqlite-utils Migrations): never edit an applied one.
+
+Tables: feeds (config + scheduling state), articles (+ FTS5 articles_fts kept in sync by
+triggers), feed_entries (which feed carried which article under which entry key), matches
+(why a watch fired), alerts (the outbox: one row per watch x article x channel, ever).
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("newsbot")
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL,              -- as configured
+            current_url TEXT NOT NULL,      -- after permanent redirects
+            configured INTEGER NOT NULL DEFAULT 1,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            disabled_reason TEXT,
+            title TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            guid_mode TEXT,
+            ttl_minutes INTEGER,
+            max_age INTEGER,
+            polls INTEGER NOT NULL DEFAULT 0,
+            last_checked_at TEXT,
+            last_success_at TEXT,
+            last_status TEXT,
+            last_error TEXT,
+            last_error_kind TEXT,
+            consecutive_errors INTEGER NOT NULL DEFAULT 0,
+            failing_since TEXT,
+            retry_until TEXT,
+            next_check_at TEXT NOT NULL DEFAULT '',
+            interval_seconds REAL,
+            interval_reason TEXT,
+            notice_state TEXT NOT NULL DEFAULT 'ok',   -- ok | notified (a failure notice went out)
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX feeds_due ON feeds(enabled, next_check_at);
+
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,       -- normalised link: the article's identity
+            link TEXT NOT NULL,             -- as the feed gave it
+            canonical_url TEXT,
+            duplicate_of INTEGER REFERENCES articles(id),
+            title TEXT NOT NULL DEFAULT '',
+            summary TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            text_status TEXT NOT NULL DEFAULT 'pending',   -- pending | extracted | summary: <why>
+            author TEXT,
+            language TEXT,
+            published TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            updated_at TEXT,
+            feed TEXT NOT NULL,             -- name of the first feed it came from
+            content_hash TEXT,
+            alerting INTEGER NOT NULL DEFAULT 1,   -- 0: archived from a backlog, no alerts
+            processed INTEGER NOT NULL DEFAULT 0,
+            processed_at TEXT
+        );
+        CREATE INDEX articles_unprocessed ON articles(processed) WHERE processed = 0;
+        CREATE INDEX articles_published ON articles(published);
+        CREATE INDEX articles_canonical ON articles(canonical_url);
+
+        CREATE TABLE feed_entries (
+            feed_id INTEGER NOT NULL REFERENCES feeds(id),
+            entry_key TEXT NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            first_seen_at TEXT NOT NULL,
+            PRIMARY KEY (feed_id, entry_key)
+        );
+        CREATE INDEX feed_entries_article ON feed_entries(article_id);
+
+        CREATE TABLE matches (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            watch TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            term TEXT NOT NULL,
+            matched_text TEXT NOT NULL,
+            field TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            snippet TEXT NOT NULL,
+            geonameid INTEGER,
+            place TEXT,
+            country_code TEXT,
+            admin1 TEXT,
+            latitude REAL,
+            longitude REAL,
+            created_at TEXT NOT NULL,
+            UNIQUE (article_id, watch, kind, term, field, start)
+        );
+        CREATE INDEX matches_watch ON matches(watch, created_at);
+
+        CREATE TABLE alerts (
+            id TEXT PRIMARY KEY,            -- idempotency key: hash(watch, article url, channel)
+            kind TEXT NOT NULL DEFAULT 'match',   -- match | notice
+            watch TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            article_id INTEGER REFERENCES articles(id),
+            title TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending',  -- pending | sending | sent | failed
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            receipt TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX alerts_due ON alerts(status, next_attempt_at);
+        """
+    )
+    db["articles"].enable_fts(
+        ["title", "summary", "text"], create_triggers=True, tokenize=FTS_TOKENIZE
+    )

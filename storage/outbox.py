@@ -1,0 +1,154 @@
+"""The outbox: alert rows written in the same transaction as the matches that cause them,
+sent by the delivery job, marked sent only after the channel accepted them.
+
+States: pending -> sending (a lease, written before the send) -> sent | pending (retry with
+backoff) | failed (permanent error or out of attempts; `alerts retry ID` re-queues it).
+A crash after the send and before the mark leaves a 'sending' row whose lease expires: it is
+sent again with the same id (email Message-ID, webhook Idempotency-Key), so receivers drop it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from models import Alert, Match, Place
+from storage.db import from_iso, iso, write
+
+LEASE = timedelta(minutes=5)
+
+
+def alert_id(watch: str, article_url: str, channel: str) -> str:
+    """The idempotency key of one (watch, article, channel): stable across restarts and DBs."""
+    raw = "\x1f".join((watch, article_url, channel)).encode("utf-8")
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+def _match(row: dict[str, Any]) -> Match:
+    place = None
+    if row["geonameid"] is not None:
+        place = Place(row["geonameid"], row["place"], row["country_code"] or "",
+                      row["admin1"] or "", row["latitude"], row["longitude"])  # fmt: skip
+    return Match(watch=row["watch"], kind=row["kind"], term=row["term"],
+                 text=row["matched_text"], field=row["field"], start=row["start"],
+                 end=row["end"], snippet=row["snippet"], place=place)  # fmt: skip
+
+
+class OutboxStore:
+    db: sqlite_utils.Database
+
+    def due_alerts(self, now: datetime, limit: int = 100) -> list[Alert]:
+        rows = self.db.query(
+            "SELECT al.*, ar.link, ar.feed, ar.published, ar.title AS article_title"
+            " FROM alerts al LEFT JOIN articles ar ON ar.id = al.article_id"
+            " WHERE al.status IN ('pending', 'sending') AND al.next_attempt_at <= ?"
+            " ORDER BY al.next_attempt_at, al.created_at LIMIT ?",
+            [iso(now), limit],
+        )
+        return [self._alert(r) for r in rows]
+
+    def _alert(self, row: dict[str, Any]) -> Alert:
+        matches: tuple[Match, ...] = ()
+        if row["article_id"] is not None:
+            matches = tuple(
+                _match(m)
+                for m in self.db.query(
+                    "SELECT * FROM matches WHERE article_id = ? AND watch = ? ORDER BY field"
+                    " = 'title' DESC, start",
+                    [row["article_id"], row["watch"]],
+                )
+            )
+        published = from_iso(row.get("published") or row["created_at"])
+        return Alert(
+            id=row["id"], watch=row["watch"], channel=row["channel"],
+            article_id=row["article_id"] or 0, url=row.get("link") or "",
+            title=row.get("article_title") or row["title"], feed=row.get("feed") or "",
+            published=published,  # type: ignore[arg-type]
+            matches=matches, kind=row["kind"], body=row["body"], attempts=row["attempts"],
+        )  # fmt: skip
+
+    def mark_sending(self, alert_ids: list[str], now: datetime) -> None:
+        """Take a lease before sending, so another process or a restart does not send it
+        at the same time; counts the attempt."""
+        with write(self.db):
+            for aid in alert_ids:
+                self.db.execute(
+                    "UPDATE alerts SET status = 'sending', attempts = attempts + 1,"
+                    " next_attempt_at = ? WHERE id = ?",
+                    [iso(now + LEASE), aid],
+                )
+
+    def mark_sent(self, alert_ids: list[str], now: datetime, receipt: str) -> None:
+        with write(self.db):
+            for aid in alert_ids:
+                self.db.execute(
+                    "UPDATE alerts SET status = 'sent', sent_at = ?, receipt = ?,"
+                    " last_error = NULL WHERE id = ?",
+                    [iso(now), receipt[:500], aid],
+                )
+
+    def mark_retry(self, alert_ids: list[str], when: datetime, error: str) -> None:
+        with write(self.db):
+            for aid in alert_ids:
+                self.db.execute(
+                    "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ?"
+                    " WHERE id = ?",
+                    [iso(when), error[:500], aid],
+                )
+
+    def mark_failed(self, alert_ids: list[str], error: str) -> None:
+        with write(self.db):
+            for aid in alert_ids:
+                self.db.execute(
+                    "UPDATE alerts SET status = 'failed', last_error = ? WHERE id = ?",
+                    [error[:500], aid],
+                )
+
+    def list_alerts(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        where, args = ("WHERE status = ?", [status]) if status else ("", [])
+        return list(
+            self.db.query(
+                f"SELECT id, status, watch, channel, title, attempts, next_attempt_at,"
+                f" last_error, created_at, sent_at FROM alerts {where}"
+                f" ORDER BY created_at DESC LIMIT ?",
+                [*args, limit],
+            )
+        )
+
+    def retry_alert(self, alert_id_prefix: str, now: datetime) -> int:
+        """Re-queue failed alerts whose id starts with the prefix ('all' for every one)."""
+        with write(self.db):
+            where = "status = 'failed'" + ("" if alert_id_prefix == "all" else " AND id LIKE ?")
+            args = [] if alert_id_prefix == "all" else [alert_id_prefix + "%"]
+            cur = self.db.execute(
+                f"UPDATE alerts SET status = 'pending', attempts = 0, next_attempt_at = ?"
+                f" WHERE {where}",
+                [iso(now), *args],
+            )
+            return cur.rowcount
+
+    def queue_notice(self, key: str, title: str, body: str, channels: list[str],
+                     now: datetime) -> int:  # fmt: skip
+        """A feed-health notice, through the same outbox (caller holds the transaction)."""
+        queued = 0
+        for channel in channels:
+            cur = self.db.execute(
+                "INSERT OR IGNORE INTO alerts (id, kind, watch, channel, title, body, status,"
+                " next_attempt_at, created_at) VALUES (?, 'notice', 'feed health', ?, ?, ?,"
+                " 'pending', ?, ?)",
+                [alert_id("notice", key, channel), channel, title, body, iso(now), iso(now)],
+            )
+            queued += cur.rowcount
+        return queued
+
+    def first_queued_at(self, alert_ids: list[str]) -> datetime | None:
+        if not alert_ids:
+            return None
+        marks = ",".join("?" * len(alert_ids))
+        row = self.db.execute(
+            f"SELECT min(created_at) FROM alerts WHERE id IN ({marks})", alert_ids
+        ).fetchone()
+        return from_iso(row[0]) if row else None

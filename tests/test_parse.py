@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from errors import ParseError
+from feeds.parse import parse_bytes
+
+RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><ttl>60</ttl>
+<item><title>A &amp; B</title><link>http://x/a</link><guid>g1</guid>
+<pubDate>Sat, 10 Dec 2016 12:00:00 +0200</pubDate><description>&lt;p&gt;Hello &lt;b&gt;world&lt;/b&gt;&lt;/p&gt;</description></item>
+<item><title>No date</title><link>http://x/b</link></item></channel></rss>"""
+
+
+def test_rss_entries_dates_and_text():
+    feed = parse_bytes(RSS, "http://x/feed")
+    assert feed.title == "T" and feed.ttl_minutes == 60
+    a, b = feed.entries
+    assert a.title == "A & B" and a.summary == "Hello world" and a.guid.endswith("g1")
+    assert a.published is not None and a.published.isoformat() == "2016-12-10T10:00:00+00:00"
+    assert b.published is None
+
+
+def test_html_page_is_a_clear_error():
+    with pytest.raises(ParseError, match="HTML page where a feed was expected"):
+        parse_bytes(b"<!DOCTYPE html><html><body>hi</body></html>", "http://x/", "text/html")
+
+
+def test_garbage_is_a_parse_error():
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_bytes(b"\x00\x01 garbage", "http://x/")
+
+
+def test_malformed_feed_still_yields_entries():
+    broken = RSS.replace(b"</channel></rss>", b"<item><title>x &bogus; y</title></item>")
+    feed = parse_bytes(broken, "http://x/feed")
+    assert len(feed.entries) >= 2 and feed.warning
+
+
+def test_sy_update_period():
+    rdf = b"""<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    xmlns="http://purl.org/rss/1.0/" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">
+    <channel rdf:about="http://x/"><title>R</title><sy:updatePeriod>hourly</sy:updatePeriod>
+    <sy:updateFrequency>2</sy:updateFrequency></channel>
+    <item rdf:about="http://x/1"><title>One</title><link>http://x/1</link></item></rdf:RDF>"""
+    feed = parse_bytes(rdf, "http://x/rdf")
+    assert feed.ttl_minutes == 30 and feed.entries[0].link == "http://x/1"
+
+
+def test_feedparser_corpus_never_crashes(shared_dir):
+    files = sorted((shared_dir / "corpora" / "feedparser" / "tests").rglob("*.xml"))
+    assert len(files) > 1000
+    parsed = 0
+    for path in files:
+        try:
+            parse_bytes(path.read_bytes(), str(path))
+            parsed += 1
+        except ParseError:
+            pass
+    assert parsed > 0.95 * len(files)

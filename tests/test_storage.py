@@ -1,0 +1,127 @@
+"""The archive on a real SQLite file: what is new, memberships, the one-transaction article
+completion and the outbox's states."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models import Entry, Match, Place
+from settings import FeedSettings
+from storage import Store
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "archive.db")
+    s.sync_feeds([FeedSettings(url="http://a/feed", name="A"),
+                  FeedSettings(url="http://b/feed", name="B")], NOW)
+    yield s
+    s.close()
+
+
+def _e(i, guid=None, link=None, title=None):
+    return Entry(guid=guid if guid is not None else f"g{i}", link=link or f"http://a/{i}",
+                 title=title or f"title {i}", summary=f"summary {i}", published=NOW)
+
+
+def test_new_entries_once(store):
+    a = store.feed("A")
+    assert len(store.save_entries(a, [_e(1), _e(2)], "guid", NOW)) == 2
+    assert store.save_entries(a, [_e(1), _e(2), _e(3)], "guid", NOW) == [
+        store.db.execute("SELECT id FROM articles WHERE url='http://a/3'").fetchone()[0]]
+
+
+def test_same_link_from_two_feeds_is_one_article(store):
+    store.save_entries(store.feed("A"), [_e(1)], "guid", NOW)
+    other = _e(1, guid="other-guid", link="http://A/1?utm_source=b#top")
+    assert store.save_entries(store.feed("B"), [other], "guid", NOW) == []
+    (art,) = store.db.execute("SELECT id FROM articles").fetchall()
+    assert sorted(store.article_feeds(art[0])) == ["A", "B"]
+
+
+def test_changing_guids_do_not_make_new_articles(store):
+    a = store.feed("A")
+    store.save_entries(a, [_e(1, guid="x1")], "guid", NOW)
+    assert store.save_entries(a, [_e(1, guid="x2")], "guid", NOW) == []
+    assert store.db["articles"].count == 1
+
+
+def test_republished_entry_is_an_update(store):
+    a = store.feed("A")
+    store.save_entries(a, [_e(1)], "guid", NOW)
+    assert store.save_entries(a, [_e(1, title="corrected title")], "guid", NOW) == []
+    assert store.db.execute("SELECT title FROM articles").fetchone()[0] == "corrected title"
+
+
+def _match(watch="W"):
+    place = Place(170063, "Aleppo", "SY", "09", 36.2, 37.16)
+    return Match(watch, "location", "Aleppo", "Aleppo", "title", 0, 6, "Aleppo …", place)
+
+
+def test_complete_article_writes_matches_and_alerts_once(store):
+    (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW)
+    art = store.article(aid)
+    n = store.complete_article(art, text="body", text_status="extracted", meta={},
+                               matches=[_match()], channels={"W": ["mail", "chat"]}, now=NOW)
+    assert n == 2
+    assert store.unprocessed() == []
+    # processing again (e.g. after a crash) adds nothing
+    n = store.complete_article(art, text="body", text_status="extracted", meta={},
+                               matches=[_match()], channels={"W": ["mail", "chat"]}, now=NOW)
+    assert n == 0 and store.db["alerts"].count == 2 and store.db["matches"].count == 1
+
+
+def test_backlog_archive_stores_matches_without_alerts(store):
+    (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW, alerting=False)
+    n = store.complete_article(store.article(aid), text="", text_status="x", meta={},
+                               matches=[_match()], channels={"W": ["mail"]}, now=NOW)
+    assert n == 0 and store.db["matches"].count == 1
+
+
+def test_canonical_duplicate_alerts_nothing(store):
+    ids = store.save_entries(store.feed("A"), [_e(1), _e(2, link="http://amp.a/1")], "guid", NOW)
+    first, second = (store.article(i) for i in ids)
+    store.complete_article(first, text="", text_status="x", meta={"canonical_url": "http://a/1"},
+                           matches=[_match()], channels={"W": ["mail"]}, now=NOW)
+    n = store.complete_article(second, text="", text_status="x",
+                               meta={"canonical_url": "http://a/1?utm_medium=amp"},
+                               matches=[_match()], channels={"W": ["mail"]}, now=NOW)
+    assert n == 0 and store.db["alerts"].count == 1
+
+
+def test_outbox_lease_retry_fail_and_requeue(store):
+    (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW)
+    store.complete_article(store.article(aid), text="", text_status="x", meta={},
+                           matches=[_match()], channels={"W": ["mail"]}, now=NOW)
+    (alert,) = store.due_alerts(NOW)
+    assert alert.matches[0].place.name == "Aleppo" and alert.url == "http://a/1"
+    store.mark_sending([alert.id], NOW)
+    assert store.due_alerts(NOW) == []  # leased
+    assert len(store.due_alerts(NOW + timedelta(minutes=6))) == 1  # lease expired: resend
+    store.mark_retry([alert.id], NOW + timedelta(minutes=1), "down")
+    assert store.due_alerts(NOW) == [] and store.due_alerts(NOW + timedelta(minutes=1))
+    store.mark_failed([alert.id], "boom")
+    assert store.due_alerts(NOW + timedelta(days=1)) == []
+    assert store.list_alerts("failed")[0]["last_error"] == "boom"
+    assert store.retry_alert(alert.id[:8], NOW) == 1
+    assert store.due_alerts(NOW)[0].attempts == 0
+
+
+def test_sync_feeds_disables_removed_and_resets_moved(store):
+    store.db["feeds"].update(store.feed("A").id, {"etag": "x"})
+    store.sync_feeds([FeedSettings(url="http://a/new", name="A")], NOW)
+    a = store.feed("A")
+    assert a.url == "http://a/new" and a.etag is None
+    assert [f.name for f in store.all_feeds()] == ["A"]
+
+
+def test_fts_is_kept_in_sync(store):
+    (aid,) = store.save_entries(store.feed("A"), [_e(1, title="Ḥalab under fire")], "guid", NOW)
+    store.complete_article(store.article(aid), text="convoy reached Halab", text_status="x",
+                           meta={}, matches=[], channels={}, now=NOW)
+    from storage.search import search
+    assert [h.id for h in search(store.db, "halab")] == [aid]
