@@ -52,9 +52,30 @@ def _parser() -> argparse.ArgumentParser:
     n = sub.add_parser("notify", help="send a sample alert through a channel")
     n.add_argument("action", choices=["test"])
     n.add_argument("name")
+    s = sub.add_parser("search", help="full-text search of the archive, ranked")
+    s.add_argument("query", help='words, "phrases", AND/OR/NOT, prefix*, NEAR(a b, 10)')
+    _archive_filters(s)
+    s.add_argument("--feed", help="only articles from this feed")
+    s.add_argument("--location", help="only articles where this place was matched")
+    s.add_argument("--until", help="published before this date (YYYY-MM-DD)")
+    s.add_argument("--newest", action="store_true", help="newest first instead of by rank")
+    m = sub.add_parser("matches", help="what fired, newest first")
+    _archive_filters(m)
+    v = sub.add_parser("serve", help="browse and search the archive in a web page (Datasette)")
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    v.add_argument("--port", type=int, default=8001)
+    v.add_argument("--db", help="archive file (default: [storage] path of the config)")
     d = sub.add_parser("demo", help="offline demo: a local sample site, one full cycle")
     d.add_argument("--db", help="keep the demo archive at this path")
     return p
+
+
+def _archive_filters(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--watch", help="only articles this watch matched")
+    p.add_argument("--since", help="7d, 24h, or a date YYYY-MM-DD")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    p.add_argument("--db", help="archive file (default: [storage] path of the config)")
 
 
 def _setup_logging(args: argparse.Namespace) -> None:
@@ -63,7 +84,14 @@ def _setup_logging(args: argparse.Namespace) -> None:
     fmt = "%(levelname)s %(name)s: %(message)s" if journald else (
         "%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
     logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
-    for noisy in ("httpx", "httpcore", "apscheduler", "trafilatura", "htmldate", "charset_normalizer"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "apscheduler",
+        "trafilatura",
+        "htmldate",
+        "charset_normalizer",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -197,7 +197,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo.run(args.config, keep_db=args.db)
 
 
+def _archive(name: str) -> Callable[[argparse.Namespace], int]:
+    def call(args: argparse.Namespace) -> int:
+        import archive_cli
+
+        return int(getattr(archive_cli, name)(args))
+
+    return call
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "search": _archive("cmd_search"), "matches": _archive("cmd_matches"),
+    "serve": _archive("cmd_serve"),
     "run": cmd_run, "once": cmd_once, "check": cmd_check, "feeds": cmd_feeds,
     "import-opml": cmd_import_opml, "export-opml": cmd_export_opml, "alerts": cmd_alerts,
     "watches": cmd_watches, "notify": cmd_notify, "demo": cmd_demo,

@@ -94,7 +94,9 @@ def _send(
         return
     except Exception as err:  # a notifier bug must not stop delivery of the others
         log.exception("channel %r raised unexpectedly", channel)
-        _failure(store, settings, alerts, DeliveryError(f"{type(err).__name__}: {err}"), clock(), report)
+        _failure(
+            store, settings, alerts, DeliveryError(f"{type(err).__name__}: {err}"), clock(), report
+        )
         return
     store.mark_sent(ids, clock(), str(receipt))
     report.sent += len(ids)

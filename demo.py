@@ -103,7 +103,10 @@ def run(config_path: str, keep_db: str | None = None) -> int:
               f"{len(s.watches)} watches: {', '.join(w.name for w in s.watches)}")  # fmt: skip
         print("loading the gazetteer and compiling watches...", flush=True)
         ruleset = build_ruleset(s)
-        print("polling (one full cycle: fetch feeds, fetch pages, extract, match, alert)\n", flush=True)
+        print(
+            "polling (one full cycle: fetch feeds, fetch pages, extract, match, alert)\n",
+            flush=True,
+        )
         report, sent = run_once(s, ruleset=ruleset)
         print(f"\n{len(report.feeds)} feeds polled in {report.seconds:.1f}s: {report.new} new "
               f"articles, {report.alerts} alerts queued, {sent.sent} delivered.")  # fmt: skip

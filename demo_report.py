@@ -17,7 +17,9 @@ def print_quiet_articles(s: Settings) -> None:
             " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id"))  # fmt: skip
     print(f"\nArchived without an alert ({len(rows)}):")
     for r in rows:
-        why = "same story as another link (canonical URL)" if r["duplicate_of"] else "no watch fired"
+        why = (
+            "same story as another link (canonical URL)" if r["duplicate_of"] else "no watch fired"
+        )
         print(f"  - {r['title']}  [{why}]")
 
 

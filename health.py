@@ -37,8 +37,11 @@ def failure_notice(
     long_enough = (now - since).total_seconds() >= settings.health.after
     if not gone and not (feed.consecutive_errors >= MIN_FAILURES and long_enough):
         return None
-    what = "was removed (410 Gone) and is no longer polled" if gone else (
-        f"has failed since {since:%Y-%m-%d %H:%M} UTC ({feed.consecutive_errors} polls)")
+    what = (
+        "was removed (410 Gone) and is no longer polled"
+        if gone
+        else (f"has failed since {since:%Y-%m-%d %H:%M} UTC ({feed.consecutive_errors} polls)")
+    )
     title = f"{feed.name} {what.split(' (')[0] if gone else 'is failing'}"
     body = f"{feed.name} {what}: {err.render()}\nURL: {feed.current_url}"
     log.warning("feed=%r notice: %s", feed.name, body.splitlines()[0])

@@ -193,9 +193,7 @@ def _failed(ctx: Context, feed: FeedState, err: NewsbotError, now: datetime) -> 
     return FeedReport(feed.name, changes["last_status"], error=err.render())
 
 
-async def process_article(
-    ctx: Context, article: Article, cfg: FeedSettings | None = None
-) -> int:
+async def process_article(ctx: Context, article: Article, cfg: FeedSettings | None = None) -> int:
     """Text, matches and alerts of one article; returns the alerts queued."""
     cfg = cfg or ctx.feed_settings(article.feed)
     full_text = cfg.full_text if cfg else True

@@ -65,7 +65,11 @@ def auto_interval(
         window = (now - min(recent)).total_seconds() if truncated else WEEK
         seconds = max(window, 3600.0) / len(recent)
     seconds = min(max(seconds, polling.min_interval), polling.max_interval)
-    per_week = len(recent) if not recent or not truncated else round(len(recent) * WEEK / max(window, 3600.0))
+    per_week = (
+        len(recent)
+        if not recent or not truncated
+        else round(len(recent) * WEEK / max(window, 3600.0))
+    )
     return seconds, f"auto: {per_week} items/week -> {_human(seconds)}"
 
 

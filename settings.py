@@ -75,7 +75,9 @@ class PollingSettings(_Section):
     min_interval: Duration = Field(300.0, description="adaptive schedule: shortest interval")
     max_interval: Duration = Field(7200.0, description="adaptive schedule and backoff: longest")
     tick: Duration = Field(15.0, description="how often the service asks which feeds are due")
-    jitter: float = Field(0.1, ge=0, le=0.5, description="random spread of each interval (fraction)")
+    jitter: float = Field(
+        0.1, ge=0, le=0.5, description="random spread of each interval (fraction)"
+    )
 
 
 class FeedSettings(_Section):
@@ -102,9 +104,13 @@ class WatchSettings(_Section):
     keywords: list[str] = Field(default_factory=list, description="words or phrases, any of them")
     locations: list[str] = Field(default_factory=list, description="places, via the gazetteer")
     query: str = Field("", description="boolean query (AND/OR/NOT, phrases, prefix*, NEAR)")
-    feeds: list[str] = Field(default_factory=list, description="only these feeds (names); all if empty")
+    feeds: list[str] = Field(
+        default_factory=list, description="only these feeds (names); all if empty"
+    )
     notify: list[str] = Field(default_factory=list, description="notifier names; all if empty")
-    digest: AutoDuration = Field(None, description="send one digest per period instead of each alert")
+    digest: AutoDuration = Field(
+        None, description="send one digest per period instead of each alert"
+    )
 
 
 class NotifierSettings(_Section):

@@ -51,7 +51,7 @@ def write_opml(feeds: Sequence[FeedSettings], title: str = "newsbot feeds") -> s
              f"  <head><title>{title}</title></head>", "  <body>"]  # fmt: skip
     for f in feeds:
         lines.append(
-            f"    <outline type=\"rss\" text={quoteattr(f.name)} title={quoteattr(f.name)}"
+            f'    <outline type="rss" text={quoteattr(f.name)} title={quoteattr(f.name)}'
             f" xmlUrl={quoteattr(f.url)}/>"
         )
     lines += ["  </body>", "</opml>"]

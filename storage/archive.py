@@ -66,13 +66,24 @@ class ArchiveStore:
         if existing:
             article_id = existing[0]
         else:
-            article_id = new_id = self.db["articles"].insert(
-                {"url": url, "link": entry.link or url, "title": entry.title,
-                 "summary": _summary(entry), "author": entry.author or None,
-                 "published": iso(entry.published or now), "first_seen_at": iso(now),
-                 "feed": feed.name, "content_hash": content_hash(entry.title, entry.summary),
-                 "alerting": int(alerting)}  # fmt: skip
-            ).last_pk
+            article_id = new_id = (
+                self.db["articles"]
+                .insert(
+                    {
+                        "url": url,
+                        "link": entry.link or url,
+                        "title": entry.title,
+                        "summary": _summary(entry),
+                        "author": entry.author or None,
+                        "published": iso(entry.published or now),
+                        "first_seen_at": iso(now),
+                        "feed": feed.name,
+                        "content_hash": content_hash(entry.title, entry.summary),
+                        "alerting": int(alerting),
+                    }  # fmt: skip
+                )
+                .last_pk
+            )
         self.db.execute(
             "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, first_seen_at)"
             " VALUES (?, ?, ?, ?)",

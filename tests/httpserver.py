@@ -1,10 +1,10 @@
 """A real HTTP server on 127.0.0.1 for tests: routes map a path to a canned or computed reply.
 
-    server = LocalServer().start()
-    server.route("/feed.xml", Reply(body=b"<rss>...", headers={"Content-Type": "application/rss+xml"}))
-    server.route("/dyn", lambda req: Reply(status=304))
-    server.url("/feed.xml")  -> "http://127.0.0.1:PORT/feed.xml"
-    server.requests          -> list of Request seen (path, headers)
+server = LocalServer().start()
+server.route("/feed.xml", Reply(body=b"<rss>...", headers={"Content-Type": "application/rss+xml"}))
+server.route("/dyn", lambda req: Reply(status=304))
+server.url("/feed.xml")  -> "http://127.0.0.1:PORT/feed.xml"
+server.requests          -> list of Request seen (path, headers)
 """
 
 from __future__ import annotations
@@ -72,7 +72,9 @@ class LocalServer:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                req = Request(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                req = Request(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
                 with server._lock:
                     server.requests.append(req)
                 handler = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])

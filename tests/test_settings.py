@@ -23,9 +23,16 @@ def test_durations(value, seconds):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"feeds": [{"url": "http://a"}, {"url": "http://b"}, {"url": "http://c",
-          "interval": "15 minutes"}]},
-         "feeds[2].interval: '15 minutes' is not a duration like 15m, 1h"),
+        (
+            {
+                "feeds": [
+                    {"url": "http://a"},
+                    {"url": "http://b"},
+                    {"url": "http://c", "interval": "15 minutes"},
+                ]
+            },
+            "feeds[2].interval: '15 minutes' is not a duration like 15m, 1h",
+        ),
         ({"feeds": [{"url": "http://a", "colour": "red"}]}, "feeds[0].colour: unknown key"),
         ({"http": {"concurrency": "many"}}, "http.concurrency"),
         ({"feeds": [{"url": "ftp://a"}]}, "must start with http:// or https://"),
@@ -33,12 +40,24 @@ def test_durations(value, seconds):
         ({"watches": [{"keywords": ["a"]}]}, "watches[0].name"),
         ({"watches": [{"name": "w", "notify": ["mail"]}]}, "no notifier named 'mail'"),
         ({"notifiers": {"x": {"type": "pigeon"}}}, "notifiers.x.type"),
-        ({"feeds": [{"url": "http://a", "name": "n"}, {"url": "http://b", "name": "n"}]},
-         "feeds[1].name: 'n' is used twice"),
+        (
+            {"feeds": [{"url": "http://a", "name": "n"}, {"url": "http://b", "name": "n"}]},
+            "feeds[1].name: 'n' is used twice",
+        ),
         ({"storage": {"path": "a.db"}, "bogus": {}}, "bogus: unknown key"),
     ],
-    ids=["bad-duration", "unknown-key", "wrong-type", "scheme", "missing-url", "missing-name",
-         "unknown-channel", "unknown-type", "duplicate-name", "unknown-section"],
+    ids=[
+        "bad-duration",
+        "unknown-key",
+        "wrong-type",
+        "scheme",
+        "missing-url",
+        "missing-name",
+        "unknown-channel",
+        "unknown-type",
+        "duplicate-name",
+        "unknown-section",
+    ],
 )
 def test_bad_config_names_the_key(data, message):
     with pytest.raises(ConfigError) as exc:
@@ -48,8 +67,9 @@ def test_bad_config_names_the_key(data, message):
 
 def test_env_references_are_expanded(monkeypatch):
     monkeypatch.setenv("NB_SECRET", "s3cret")
-    s = settings.from_dict({"notifiers": {"hook": {"type": "webhook", "url": "http://h",
-                                                   "secret": "${NB_SECRET}"}}})
+    s = settings.from_dict(
+        {"notifiers": {"hook": {"type": "webhook", "url": "http://h", "secret": "${NB_SECRET}"}}}
+    )
     assert s.notifiers["hook"].options()["secret"] == "s3cret"
     assert settings.redacted(s)["notifiers"]["hook"]["secret"] == "***"
 

