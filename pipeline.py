@@ -180,7 +180,7 @@ def _failed(ctx: Context, feed: FeedState, err: NewsbotError, now: datetime) -> 
     plan = schedule.after_failure(ctx.settings.polling, now, ctx.rng, errors=errors,
                                   retry_after=retry_after)  # fmt: skip
     changes: dict[str, Any] = {
-        "last_status": f"HTTP {status}" if status else type(err).__name__,
+        "last_status": f"HTTP {status}" if status else f"{getattr(err, 'kind', 'parse')} error",
         "last_error": err.render(), "last_error_kind": getattr(err, "kind", "parse"),
         "next_check_at": iso(plan.next_check_at), "retry_until": iso(plan.next_check_at)
         if retry_after else None, "interval_reason": plan.reason,

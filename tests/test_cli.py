@@ -1,0 +1,207 @@
+"""bot.py as a user runs it: real subprocesses, a real local site, real files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from feedgen import page, rss
+from httpserver import Reply
+
+ROOT = Path(__file__).resolve().parent.parent
+STORY = [
+    "Officials from three agencies met on Monday to agree the route of the relief convoy.",
+    "Drivers waited for two days at the last checkpoint before the road was declared safe.",
+    "The convoy reached Aleppo late on Tuesday, witnesses said, and unloading began at dawn.",
+]
+
+
+def bot(*args, cwd=None, timeout=120, env=None):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bot.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _site(server, n=2):
+    items = [(f"g{i}", f"Story {i}", server.url(f"/s/{i}.html"), "teaser") for i in range(n)]
+    server.route("/feed.xml", Reply(200, rss(items), {"Content-Type": "application/rss+xml"}))
+    for i in range(n):
+        server.route(
+            f"/s/{i}.html", Reply(200, page(f"Story {i}", STORY), {"Content-Type": "text/html"})
+        )
+
+
+def _config(tmp_path, server, extra=""):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f"""
+[storage]
+path = "archive.db"
+[http]
+allow_private_networks = true
+timeout = "2s"
+[polling]
+tick = "1s"
+[[feeds]]
+name = "Local Wire"
+url = "{server.url("/feed.xml")}"
+[[watches]]
+name = "Aleppo"
+keywords = ["Aleppo"]
+[notifiers.out]
+type = "jsonl"
+path = "alerts.jsonl"
+{extra}""")
+    return cfg
+
+
+def test_check_shipped_config_explains_watches():
+    r = bot("--config", str(ROOT / "config.toml"), "check")
+    assert r.returncode == 0, r.stderr
+    assert "geonames:170063" in r.stdout and "geonames:163808" in r.stdout
+    assert "config OK" in r.stdout
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[feeds]]\nurl = "http://x/f"\ninterval = "15 minutes"\n')
+    r = bot("--config", str(cfg), "check")
+    assert r.returncode == 2
+    assert "feeds[0].interval: '15 minutes' is not a duration like 15m, 1h" in r.stderr
+    assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_missing_config_file(tmp_path):
+    r = bot("--config", str(tmp_path / "nope.toml"), "once")
+    assert r.returncode == 2 and "cannot read config" in r.stderr
+
+
+def test_once_feeds_search_matches_alerts(tmp_path, http_server):
+    _site(http_server)
+    cfg = str(_config(tmp_path, http_server))
+    r = bot("--config", cfg, "once")
+    assert r.returncode == 0, r.stderr
+    assert "2 new articles" in r.stdout and "2 sent" in r.stdout
+    assert "feed='Local Wire'" in r.stderr  # one log line per poll, naming the feed
+    lines = (tmp_path / "alerts.jsonl").read_text().splitlines()
+    assert len(lines) == 2
+    r = bot("--config", cfg, "feeds", "--format", "json")
+    (feed,) = json.loads(r.stdout)
+    assert (
+        feed["name"] == "Local Wire" and feed["articles"] == 2 and feed["consecutive_errors"] == 0
+    )
+    r = bot("--config", cfg, "search", "aleppo", "--format", "json")
+    hits = json.loads(r.stdout)
+    assert len(hits) == 2 and "[Aleppo]" in hits[0]["snippet"]
+    r = bot("--config", cfg, "search", "aleppo", "--format", "csv")
+    assert r.stdout.splitlines()[0].startswith("id,title")
+    r = bot("--config", cfg, "matches", "--watch", "Aleppo", "--format", "json")
+    assert {m["watch"] for m in json.loads(r.stdout)} == {"Aleppo"}
+    r = bot("--config", cfg, "alerts", "--status", "sent")
+    assert r.returncode == 0 and "Aleppo" in r.stdout
+
+
+def test_search_bad_query_is_a_clean_error(tmp_path, http_server):
+    _site(http_server, 1)
+    cfg = str(_config(tmp_path, http_server))
+    bot("--config", cfg, "once")
+    r = bot("--config", cfg, "search", '"unbalanced AND (')
+    assert r.returncode != 0 and "position" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_feeds_failing_gives_a_hint(tmp_path, http_server):
+    http_server.route("/feed.xml", Reply(403, b"forbidden"))
+    cfg = str(_config(tmp_path, http_server))
+    bot("--config", cfg, "once")
+    r = bot("--config", cfg, "feeds", "--failing")
+    assert r.returncode == 0
+    assert "Local Wire" in r.stdout and "user_agent" in r.stdout
+
+
+def test_opml_roundtrip(tmp_path, http_server):
+    cfg = _config(tmp_path, http_server)
+    opml = tmp_path / "subs.opml"
+    opml.write_text("""<?xml version="1.0"?><opml version="2.0"><body>
+      <outline text="World"><outline text="Levant Wire" type="rss" xmlUrl="https://lw.example/rss"/>
+      <outline text="Local Wire" type="rss" xmlUrl="https://other.example/rss"/></outline>
+    </body></opml>""")
+    r = bot("--config", str(cfg), "import-opml", str(opml))
+    assert r.returncode == 0 and "imported 2 feeds" in r.stdout
+    r = bot("--config", str(cfg), "export-opml")
+    assert 'xmlUrl="https://lw.example/rss"' in r.stdout and "Local Wire (2)" in r.stdout
+    assert bot("--config", str(cfg), "check").returncode == 0
+
+
+def test_watches_test_explains(tmp_path, http_server):
+    cfg = str(_config(tmp_path, http_server))
+    r = bot("--config", cfg, "watches", "test", "Shelling hit eastern Aleppo overnight.")
+    assert r.returncode == 0 and "Aleppo: FIRES" in r.stdout and "keyword 'Aleppo'" in r.stdout
+    r = bot("--config", cfg, "watches", "test", "Nothing to see here.")
+    assert "no watch fires" in r.stdout
+
+
+def test_notify_test_reports_the_answer(tmp_path, http_server):
+    http_server.route("/hook", Reply(503, b"down"))
+    extra = f'[notifiers.hook]\ntype = "webhook"\nurl = "{http_server.url("/hook")}"\n'
+    cfg = str(_config(tmp_path, http_server, extra))
+    r = bot("--config", cfg, "notify", "test", "out")
+    assert r.returncode == 0 and "accepted" in r.stdout
+    assert (tmp_path / "alerts.jsonl").exists()
+    r = bot("--config", cfg, "notify", "test", "hook")
+    assert r.returncode == 1 and "FAILED" in r.stdout and "503" in r.stdout
+
+
+def test_run_service_polls_and_stops_cleanly_on_sigterm(tmp_path, http_server):
+    _site(http_server)
+    cfg = str(_config(tmp_path, http_server))
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "bot.py"), "--config", cfg, "run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        out = tmp_path / "alerts.jsonl"
+        while time.monotonic() < deadline:
+            if out.exists() and len(out.read_text().splitlines()) == 2:
+                break
+            time.sleep(0.2)
+        assert out.exists() and len(out.read_text().splitlines()) == 2
+        proc.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        _, err = proc.communicate(timeout=15)
+        assert proc.returncode == 0, err
+        assert time.monotonic() - started < 10
+        assert "stopped" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+@pytest.mark.skipif(not (ROOT / "examples" / "site").is_dir(), reason="no sample site")
+def test_demo_shows_the_bot_at_work(tmp_path):
+    r = bot("--config", str(ROOT / "config.toml"), "demo", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "[Syria hotspots] Aid convoy crosses front line" in out  # Aleppo deep in the body
+    assert "[Syria hotspots] Families return to Tadmur" in out  # the alias
+    assert "(location: Aleppo, SY)" in out and "حلب" in out  # Arabic
+    assert "[Atrocities] Forensic teams begin exhuming mass grave" in out
+    assert "[Syria hotspots] Palmyra village board" not in out  # Palmyra, N.Y.
+    assert "Aleppo pepper" not in out.split("Archived without an alert")[0]
+    assert "[Syria hotspots] Amman households" not in out  # only the rail named Aleppo
+    assert out.count("[Syria hotspots] Deminers clear paths") == 1  # syndicated twice
+    assert "bot.py search" in out and "What next" in out
+    assert list(tmp_path.iterdir()) == []  # nothing written outside the temp folder
