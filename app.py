@@ -37,13 +37,14 @@ def open_store(settings: Settings) -> Store:
 async def poll_cycle(
     settings: Settings, store: Store, ruleset: Any, *, everything: bool = False,
     resolver: Resolver | None = None, rng: random.Random | None = None, stop: Any = None,
+    now: Any = None,
 ) -> CycleReport:  # fmt: skip
-    """One poll cycle with a fresh shared HTTP client."""
+    """One poll cycle with a fresh shared HTTP client (``now`` injects the clock)."""
     async with make_client(settings.http, resolver=resolver) as fetcher:
         ctx = Context(settings, store, fetcher, ruleset, rng or random.Random())
         if stop is not None:
             ctx.stop = stop
-        return await poll_due_feeds(ctx, everything=everything)
+        return await poll_due_feeds(ctx, now, everything=everything)
 
 
 def run_once(

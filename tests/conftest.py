@@ -27,3 +27,12 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent (corpora and fixtures live there)")
     return SHARED
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[object]:
+    from smtpserver import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()

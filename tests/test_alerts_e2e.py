@@ -1,0 +1,117 @@
+"""Alerts end to end: a poll on a local site -> a real SMTP server, a webhook endpoint and an
+Apprise json:// target; exactly once per (watch, article, channel) across runs; digests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime, timedelta
+
+from feedgen import page, rss
+from httpserver import Reply
+
+import delivery
+import notifiers
+import settings
+from app import open_store, run_once
+
+STORY = [
+    "Relief agencies said on Monday that the convoy had been waiting for nine days.",
+    "Negotiators agreed on a route that avoids the most damaged districts of the city.",
+    "By Tuesday evening the trucks were unloading in eastern Aleppo, witnesses said.",
+]
+
+
+def _site(server, n):
+    items = [
+        (f"g{i}", f"Convoy story {i} <b>&", server.url(f"/s/{i}.html"), "teaser") for i in range(n)
+    ]
+    server.route("/feed.xml", Reply(200, rss(items), {"Content-Type": "application/rss+xml"}))
+    for i in range(n):
+        server.route(
+            f"/s/{i}.html",
+            Reply(200, page(f"Convoy story {i}", STORY), {"Content-Type": "text/html"}),
+        )
+
+
+def _settings(tmp_path, http_server, smtp_server, **watch):
+    return settings.from_dict(
+        {
+            "storage": {"path": str(tmp_path / "a.db")},
+            "http": {"allow_private_networks": True, "timeout": "2s"},
+            "feeds": [{"name": "Wire", "url": http_server.url("/feed.xml")}],
+            "watches": [{"name": "Aleppo watch", "locations": ["Aleppo"], **watch}],
+            "notifiers": {
+                "mail": {
+                    "type": "email",
+                    "host": "127.0.0.1",
+                    "port": smtp_server.port,
+                    "security": "none",
+                    "to": ["analyst@example.org"],
+                },
+                "hook": {"type": "webhook", "url": http_server.url("/hook"), "secret": "k3y"},
+                "chat": {
+                    "type": "apprise",
+                    "urls": [http_server.url("/chat").replace("http", "json", 1)],
+                },
+            },
+        },
+        base_dir=str(tmp_path),
+    )
+
+
+def test_alerts_reach_every_channel_once(tmp_path, http_server, smtp_server):
+    _site(http_server, 2)
+    http_server.route("/hook", Reply(204))
+    http_server.route("/chat", Reply(200, b"{}"))
+    s = _settings(tmp_path, http_server, smtp_server)
+    report, sent = run_once(s)
+    assert report.alerts == 6 and sent.sent == 6
+    run_once(s)  # nothing new, nothing resent
+    assert len(smtp_server.inbox.messages) == 2
+    hooks = http_server.hits("/hook")
+    assert len(hooks) == 2 and len(http_server.hits("/chat")) == 2
+    body = hooks[0].body
+    sig = hmac.new(b"k3y", body, hashlib.sha256).hexdigest()
+    assert hooks[0].headers["x-newsbot-signature"] == f"sha256={sig}"
+    payload = json.loads(body)
+    assert payload["watch"] == "Aleppo watch" and payload["locations"][0]["geonameid"] == 170063
+    msg = smtp_server.inbox.messages[0]
+    html = msg.get_body(("html",)).get_content()
+    assert "Convoy story 1 &amp;" in html and "<b>" not in html and "<mark>Aleppo</mark>" in html
+
+
+def test_webhook_down_then_up_delivers_late_once(tmp_path, http_server, smtp_server):
+    _site(http_server, 1)
+    state = {"up": False}
+    http_server.route("/hook", lambda req: Reply(204) if state["up"] else Reply(503, b"down"))
+    http_server.route("/chat", Reply(200, b"{}"))
+    s = _settings(tmp_path, http_server, smtp_server)
+    _, sent = run_once(s)
+    assert sent.retried == 1 and sent.sent == 2
+    state["up"] = True
+    with open_store(s) as store:
+        chans = notifiers.build_all(s)
+        later = datetime.now(UTC) + timedelta(minutes=5)
+        report = delivery.deliver_due(store, chans, s, clock=lambda: later)
+        again = delivery.deliver_due(store, chans, s, clock=lambda: later + timedelta(hours=1))
+    assert report.sent == 1 and again.sent == 0
+    assert [r.headers.get("idempotency-key") for r in http_server.hits("/hook")].count(None) == 0
+    assert len({r.headers["idempotency-key"] for r in http_server.hits("/hook")}) == 1
+
+
+def test_digest_groups_alerts_into_one_message(tmp_path, http_server, smtp_server):
+    _site(http_server, 3)
+    http_server.route("/hook", Reply(204))
+    http_server.route("/chat", Reply(200, b"{}"))
+    s = _settings(tmp_path, http_server, smtp_server, digest="1h", notify=["mail"])
+    _, sent = run_once(s)
+    assert sent.sent == 0 and smtp_server.inbox.messages == []  # waiting for the period
+    with open_store(s) as store:
+        chans = notifiers.build_all(s)
+        later = datetime.now(UTC) + timedelta(hours=1, minutes=1)
+        report = delivery.deliver_due(store, chans, s, clock=lambda: later)
+    assert report.sent == 3 and len(smtp_server.inbox.messages) == 1
+    text = smtp_server.inbox.messages[0].get_body(("plain",)).get_content()
+    assert all(f"Convoy story {i}" in text for i in range(3))
