@@ -158,6 +158,8 @@ def cmd_watches(args: argparse.Namespace) -> int:
     import explain
 
     s = _load(args)
+    if args.action == "backfill":
+        return _backfill(s, args)
     text = args.text
     if args.file:
         text = Path(args.file).read_text(encoding="utf-8", errors="replace")
@@ -169,6 +171,20 @@ def cmd_watches(args: argparse.Namespace) -> int:
 
     lines = explain.explain(build_ruleset(s), text)
     print("\n".join(lines) if lines else "no watch fires on this text")
+    return 0
+
+
+def _backfill(s: Settings, args: argparse.Namespace) -> int:
+    from app import open_store
+    from archive_cli import parse_when
+    from backfill import backfill
+
+    if not args.text:
+        raise ConfigError("watches backfill: give the watch's name")
+    with open_store(s) as store:
+        r = backfill(s, store, args.text, parse_when(args.since, name="since"), alert=args.alert)
+    print(f"{args.text}: scanned {r.scanned} articles, {r.matched} matched, "
+          f"{r.alerts} alerts queued{'' if args.alert else ' (use --alert to send them)'}")  # fmt: skip
     return 0
 
 

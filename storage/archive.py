@@ -5,7 +5,7 @@ every article still marked unprocessed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -176,3 +176,32 @@ class ArchiveStore:
                 )  # fmt: skip
                 queued += cur.rowcount
         return queued
+
+    def articles_since(self, since: datetime | None, batch: int = 500) -> Iterator[Article]:
+        """Processed, non-duplicate articles published since ``since``, oldest first, read in
+        batches so a large archive is never loaded at once."""
+        last = 0
+        while True:
+            rows = list(
+                self.db.query(
+                    "SELECT * FROM articles WHERE id > ? AND processed = 1 AND duplicate_of IS NULL"
+                    " AND published >= ? ORDER BY id LIMIT ?",
+                    [last, iso(since) if since else "", batch],
+                )
+            )
+            if not rows:
+                return
+            for r in rows:
+                yield _article(r)
+            last = rows[-1]["id"]
+
+    def add_matches(
+        self, article: Article, matches: Sequence[Match], channels: dict[str, list[str]],
+        now: datetime, *, alert: bool,
+    ) -> int:  # fmt: skip
+        """Backfill: record matches of an archived article; queue alerts only when asked."""
+        with write(self.db):
+            self._insert_matches(article.id, matches, now)
+            if not alert:
+                return 0
+            return self._queue_alerts(article, {m.watch for m in matches}, channels, now)

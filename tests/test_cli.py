@@ -205,3 +205,19 @@ def test_demo_shows_the_bot_at_work(tmp_path):
     assert out.count("[Syria hotspots] Deminers clear paths") == 1  # syndicated twice
     assert "bot.py search" in out and "What next" in out
     assert list(tmp_path.iterdir()) == []  # nothing written outside the temp folder
+
+
+def test_watches_backfill_records_without_alerting(tmp_path, http_server):
+    _site(http_server)
+    cfg = _config(tmp_path, http_server)
+    bot("--config", str(cfg), "once")
+    cfg.write_text(cfg.read_text() + '\n[[watches]]\nname = "Convoys"\nkeywords = ["convoy"]\n')
+    r = bot("--config", str(cfg), "watches", "backfill", "Convoys", "--since", "3650d")
+    assert r.returncode == 0, r.stderr
+    assert "scanned 2 articles, 2 matched, 0 alerts queued" in r.stdout
+    r = bot("--config", str(cfg), "matches", "--watch", "Convoys", "--format", "json")
+    assert len(json.loads(r.stdout)) == 2
+    r = bot("--config", str(cfg), "watches", "backfill", "Convoys", "--alert")
+    assert "2 alerts queued" in r.stdout
+    r = bot("--config", str(cfg), "watches", "backfill", "Nope")
+    assert r.returncode == 2 and "no watch named 'Nope'" in r.stderr
