@@ -13,16 +13,20 @@ the article does not point to ANOTHER place or thing of that name. For each ment
     a country, US state, state abbreviation or ``US-XX`` right after a comma decides alone: it
     keeps the mention when it names the watched place's country (and state), else drops it.
  4. Evidence: every place that bears the same name (homonyms from the gazetteer: other cities,
-    countries, US states; the 25 most populous) is scored against the watched place with the
-    names found anywhere in the article (title, summary, text):
-        3 points  each distinct name of a town within 50 km of the candidate,
-        2 points  its US state, a county of that state, or one of its region's 5 biggest cities,
-        1 point   its country name or demonym (``Syria``, ``Syrian``), or one of the country's
-                  5 biggest cities.
+    countries, US states; the 25 most populous; those within 50 km of the watched place are the
+    same area and no rivals) is scored against the watched place with the names found anywhere
+    in the article (title, summary, text), the watched place's own aliases excepted:
+        3 points  each distinct name of a town within 50 km of the candidate (200 biggest),
+        1 point   each of: its US state, a county of that state, one of its region's 5 biggest
+                  cities, its country name or demonym (``Syria``, ``Syrian``), one of the
+                  country's 5 biggest cities.
+    Evidence names, like mentions, must be capitalised in the article ("economy" is not
+    Economy, PA).
     A name is evidence only when it mainly denotes that place (its most populous bearer, not a
     country name: ``Geneva`` near Palmyra, NY is no evidence). The mention is dropped when some
-    homonym scores MORE than the watched place; with no evidence at all it counts (the user
-    asked for that place).
+    homonym scores at least ``MARGIN`` (2) points more than the watched place, so a country name
+    alone ("the United States" near "Cairo") never outweighs it; with no evidence at all a
+    mention counts (the user asked for that place).
 """
 
 from __future__ import annotations
@@ -32,17 +36,68 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from matching.normalize import fold
-from matching.places import Gazetteer, english_words
+from matching.places import Gazetteer, distance_km, english_words
 from models import Place
 
 FEATURE_WORDS = frozenset(
-    "atoll township twp island islands isle county lake river creek bay beach street st road rd "
-    "avenue ave boulevard blvd park mountain mountains valley springs heights falls hills "
-    "village borough parish reef canyon".split()
+    [
+        "atoll",
+        "township",
+        "twp",
+        "island",
+        "islands",
+        "isle",
+        "county",
+        "lake",
+        "river",
+        "creek",
+        "bay",
+        "beach",
+        "street",
+        "st",
+        "road",
+        "rd",
+        "avenue",
+        "ave",
+        "boulevard",
+        "blvd",
+        "park",
+        "mountain",
+        "mountains",
+        "valley",
+        "springs",
+        "heights",
+        "falls",
+        "hills",
+        "village",
+        "borough",
+        "parish",
+        "reef",
+        "canyon",
+    ]
 )
 NON_PLACE_WORDS = frozenset(
-    "pepper peppers soap soaps pine pines palm palms oil button boil boils post times journal "
-    "herald tribune gazette chronicle".split()
+    [
+        "pepper",
+        "peppers",
+        "soap",
+        "soaps",
+        "pine",
+        "pines",
+        "palm",
+        "palms",
+        "oil",
+        "button",
+        "boil",
+        "boils",
+        "post",
+        "times",
+        "journal",
+        "herald",
+        "tribune",
+        "gazette",
+        "chronicle",
+    ]
 )
 _AP_STATES = {
     "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO",
@@ -56,7 +111,10 @@ _AP_STATES = {
 }  # fmt: skip
 _QUALIFIER = re.compile(r"\s*,\s*((?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*){0,2})")
 _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w'-]*)")
-LOCAL, REGION, COUNTRY = 3, 2, 1
+LOCAL, REGION, COUNTRY = 3, 1, 1
+LOCAL_KM = 50.0
+MARGIN = 2
+NEARBY_LIMIT = 200
 
 
 @dataclass
@@ -85,8 +143,9 @@ class Evidence:
 
     def model(self, place: Place, alias: str, aliases: Iterable[str]) -> AliasModel:
         own = {fold(a) for a in aliases}
-        watched = Candidate(place, self.evidence_for(place))
-        others = [Candidate(h, self.evidence_for(h)) for h in self.gaz.homonyms(alias, place)]
+        watched = Candidate(place, _without(self.evidence_for(place), own))
+        rivals = [h for h in self.gaz.homonyms(alias, place) if distance_km(h, place) > LOCAL_KM]
+        others = [Candidate(h, _without(self.evidence_for(h), own)) for h in rivals]
         blockers = frozenset(fold(n) for n in self.gaz.longer_names(alias)) - own
         return AliasModel(watched, others, blockers)
 
@@ -108,7 +167,7 @@ class Evidence:
         if gaz.kind(place) == "city":
             for p in gaz.top_of_region(place, 5):
                 self._add(ev, p, REGION)
-            for p in gaz.nearby(place)[:30]:
+            for p in gaz.nearby(place, LOCAL_KM)[:NEARBY_LIMIT]:
                 self._add(ev, p, LOCAL)
         ev.pop("", None)
         for name in [place.name, *gaz.aliases(place)]:
@@ -139,12 +198,18 @@ class Evidence:
         return table
 
 
+def _without(evidence: dict[str, int], names: set[str]) -> dict[str, int]:
+    return {k: v for k, v in evidence.items() if k not in names}
+
+
 def _demonyms(country: str) -> list[str]:
     """A rule, not a table: Syria -> Syrian, Russia -> Russian (names ending in -a)."""
     return [country + "n"] if country.endswith("a") and " " not in country else []
 
 
-def qualifier_after(text: str, end: int, table: dict[str, tuple[str, str | None]]) -> tuple[str, str | None] | None:
+def qualifier_after(
+    text: str, end: int, table: dict[str, tuple[str, str | None]]
+) -> tuple[str, str | None] | None:
     """(country, state) named right after a mention: ``Palmyra, N.Y.`` -> ("US", "NY")."""
     m = _QUALIFIER.match(text, end)
     if not m:
@@ -186,7 +251,7 @@ def score(candidate: Candidate, found: set[str]) -> int:
 def evidence_wins_elsewhere(model: AliasModel, found: set[str]) -> bool:
     """Rule 4: some homonym's evidence outweighs the watched place's."""
     mine = score(model.watched, found)
-    return any(score(o, found) > mine for o in model.others)
+    return any(score(o, found) >= mine + MARGIN for o in model.others)
 
 
 def qualifier_keeps(q: tuple[str, str | None], place: Place) -> bool:

@@ -55,10 +55,7 @@ def normalize(text: str) -> Folded:
     chars: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        if ch.isascii():
-            folded = ch.lower() if ch.isalnum() else " "
-        else:
-            folded = fold_char(ch)
+        folded = (ch.lower() if ch.isalnum() else " ") if ch.isascii() else fold_char(ch)
         for c in folded:
             if c == " " and (not chars or chars[-1] == " "):
                 continue

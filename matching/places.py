@@ -18,7 +18,7 @@ names minus those that do more harm than good, dropped by rule:
   1. all-capital codes of up to 4 letters (IATA-like ``PMS``, ``ALP``);
   2. Latin-script names of 3 characters or fewer, any name of 2 or fewer;
   3. Latin-script names without a capital letter (machine romanisations: ``tdmr``, ``a lei po``);
-  4. names that are the main name of another place of 1,000+ people, of a country or a US state
+  4. names that are the main name of another city of 1,000+ people
      (``Berea``, ``Veroia`` for Aleppo: historic names of other towns), the other names those
      places share with the watched one (``Βέροια``), alternate names of a more populous place,
      and Latin spellings one letter away from any of these (``Beroea``, ``Beria``);
@@ -58,7 +58,9 @@ class Gazetteer:
         self._lock = threading.Lock()
         self._countries = dict(self._rows("SELECT cc, name FROM place WHERE kind='country'"))
         self._cc_by_name = {fold(n): cc for cc, n in self._countries.items()}
-        self._states = {code: n for code, n in self._rows("SELECT admin1, name FROM place WHERE kind='state'")}
+        self._states = {
+            code: n for code, n in self._rows("SELECT admin1, name FROM place WHERE kind='state'")
+        }
 
     @classmethod
     def load(cls) -> Gazetteer:
@@ -123,7 +125,9 @@ class Gazetteer:
         dlon = km / (111.0 * max(0.1, math.cos(math.radians(place.latitude))))
         sql = f"SELECT {_COLUMNS} FROM place WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? AND pop >= ? AND kind='city' AND gid != ?"
         lat, lon = place.latitude, place.longitude
-        rows = self._rows(sql, [lat - dlat, lat + dlat, lon - dlon, lon + dlon, min_pop, place.geonameid])
+        rows = self._rows(
+            sql, [lat - dlat, lat + dlat, lon - dlon, lon + dlon, min_pop, place.geonameid]
+        )
         near = [_place(r) for r in rows if distance_km(place, _place(r)) <= km]
         return sorted(near, key=lambda p: -p.population)
 
@@ -141,7 +145,9 @@ class Gazetteer:
             return []
         sql = "SELECT DISTINCT p.name FROM word w JOIN place p USING (gid) WHERE w.token=?"
         padded = f" {key} "
-        return [n for (n,) in self._rows(sql, [words[0]]) if padded in f" {fold(n)} " and fold(n) != key]
+        return [
+            n for (n,) in self._rows(sql, [words[0]]) if padded in f" {fold(n)} " and fold(n) != key
+        ]
 
     # ---- resolve ----------------------------------------------------------------------
 
@@ -198,7 +204,9 @@ class Gazetteer:
         dropped, owners = self._taken(candidates, place, kept)
         if owners:
             marks = ",".join("?" * len(owners))
-            their = {k for (k,) in self._rows(f"SELECT key FROM name WHERE gid IN ({marks})", owners)}
+            their = {
+                k for (k,) in self._rows(f"SELECT key FROM name WHERE gid IN ({marks})", owners)
+            }
             dropped |= {fold(a) for a in candidates} & their
         dropped |= {fold(a) for a in candidates if _one_edit_from_any(fold(a), dropped)}
         return _dedupe(keep + [a for a in candidates if fold(a) not in dropped - kept])
@@ -211,7 +219,7 @@ class Gazetteer:
             for row in self._candidates(key):
                 if row[0] == place.geonameid:
                     continue
-                if row[7] != "city" or (row[9] and row[6] >= 1000):
+                if row[7] == "city" and row[9] and row[6] >= 1000:
                     dropped.add(key)
                     owners.append(row[0])
                 elif row[6] > place.population:

@@ -184,7 +184,7 @@ def _term(tok: _Tok) -> Term:
 def parse_query(text: str) -> Node:
     """Parse a query into its AST; ``errors.QueryError`` (with ``.position``) on bad syntax."""
     if not text.strip():
-        raise QueryError("empty query", 0)
+        raise QueryError("empty query at position 0", 0)
     return _Parser(text).parse()
 
 
@@ -233,7 +233,7 @@ def _near(node: Near, hits: Callable[[Term], Positions]) -> bool:
     need = len(node.terms)
     count: dict[int, int] = {}
     lo = 0
-    for hi, (field, word, term) in enumerate(events):
+    for field, word, term in events:
         count[term] = count.get(term, 0) + 1
         while events[lo][0] != field:
             count[events[lo][2]] -= 1

@@ -80,14 +80,22 @@ class _Hit:
 class _Scan:
     by_watch: dict[int, list[_Hit]] = field(default_factory=lambda: defaultdict(list))
     evidence: set[str] = field(default_factory=set)
-    blockers: dict[str, list[tuple[int, int, str]]] = field(default_factory=lambda: defaultdict(list))
+    blockers: dict[str, list[tuple[int, int, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     folded: dict[str, Folded] = field(default_factory=dict)
 
 
 class Ruleset:
     """Every watch, compiled once. ``match`` is pure: no I/O."""
 
-    def __init__(self, watches: list[_Watch], patterns: PatternSet, entries: list[_Entry], qualifiers: dict[str, tuple[str, str | None]]) -> None:
+    def __init__(
+        self,
+        watches: list[_Watch],
+        patterns: PatternSet,
+        entries: list[_Entry],
+        qualifiers: dict[str, tuple[str, str | None]],
+    ) -> None:
         self._watches = watches
         self._patterns = patterns
         self._entries = entries
@@ -117,7 +125,8 @@ class Ruleset:
                 for p in h.payloads:
                     entry = self._entries[p]
                     if entry.kind == "evidence":
-                        scan.evidence.add(entry.key)
+                        if disambig.capitalised(value[ostart:oend]):
+                            scan.evidence.add(entry.key)
                     elif entry.kind == "blocker":
                         scan.blockers[name].append((h.start, h.end, entry.key))
                     else:
@@ -170,7 +179,9 @@ class Ruleset:
             for spec, p, aliases in w.locations:
                 others = [a for a in aliases if fold(a) != fold(spec)]
                 where = f"geonames:{p.geonameid}, {p.latitude:.2f}, {p.longitude:.2f}"
-                lines.append(f"  location {spec} -> {p.label} ({where}), aliases: {', '.join(others)}")
+                lines.append(
+                    f"  location {spec} -> {p.label} ({where}), aliases: {', '.join(others)}"
+                )
             if not (w.keywords or w.locations or w.query_text):
                 lines.append("  (no keywords, locations or query: never fires)")
         return lines
@@ -205,7 +216,14 @@ def _longest(hits: list[_Hit]) -> list[_Hit]:
     hits = sorted(hits, key=lambda h: (FIELDS.index(h.field), h.ostart, -h.oend))
     out: list[_Hit] = []
     for h in hits:
-        if any(o.field == h.field and o.entry.kind == h.entry.kind and o.ostart <= h.ostart and h.oend <= o.oend and o.entry.term == h.entry.term for o in out):
+        if any(
+            o.field == h.field
+            and o.entry.kind == h.entry.kind
+            and o.ostart <= h.ostart
+            and h.oend <= o.oend
+            and o.entry.term == h.entry.term
+            for o in out
+        ):
             continue
         out.append(h)
     return out
@@ -213,12 +231,24 @@ def _longest(hits: list[_Hit]) -> list[_Hit]:
 
 def _match(watch: str, h: _Hit, article: Article) -> Match:
     text = getattr(article, h.field)
-    return Match(watch=watch, kind=h.entry.kind, term=h.entry.term, text=text[h.ostart : h.oend], field=h.field, start=h.ostart, end=h.oend, snippet=snippet(text, h.ostart, h.oend), place=h.entry.place)  # type: ignore[arg-type]
+    return Match(
+        watch=watch,
+        kind=h.entry.kind,
+        term=h.entry.term,
+        text=text[h.ostart : h.oend],
+        field=h.field,
+        start=h.ostart,
+        end=h.oend,
+        snippet=snippet(text, h.ostart, h.oend),
+        place=h.entry.place,
+    )  # type: ignore[arg-type]
 
 
 def _query_only(watch: _Watch, article: Article) -> Match:
     """A query true only through NOT has no words to show: point at the title."""
-    return Match(watch.name, "query", watch.query_text, "", "title", 0, 0, snippet(article.title, 0, 0))
+    return Match(
+        watch.name, "query", watch.query_text, "", "title", 0, 0, snippet(article.title, 0, 0)
+    )
 
 
 def snippet(text: str, start: int, end: int, width: int = SNIPPET) -> str:
@@ -274,7 +304,10 @@ class _Compiler:
         for term in dict.fromkeys(query.terms_of(node)):
             key = fold(term.text)
             if not key:
-                raise QueryError(f"watch {ws.name!r}: query term {term.text!r} has no letters or digits", ws.query.find(term.text))
+                raise QueryError(
+                    f"watch {ws.name!r}: query term {term.text!r} has no letters or digits",
+                    ws.query.find(term.text),
+                )
             eid = self._entry(_Entry("query", index, term.text, query_term=term))
             for form in [key] if term.prefix else word_forms(key):
                 self.patterns.add(form, eid, prefix=term.prefix)
