@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
+from typing import Any
 
 import httpx
 
@@ -43,6 +44,7 @@ FEED_ACCEPT = (
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 ACCEPT_ENCODING = "gzip, deflate"
 DEADLINE_FACTOR = 3.0
+MAX_ADDRESSES = 3  # addresses of one host tried when connecting fails
 MAX_RETRY_AFTER = 24 * 3600.0
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
@@ -129,8 +131,12 @@ class Fetcher:
                     "the server is too slow; raise [http] timeout if it is always like this",
                     kind="timeout",
                 ) from exc
-        if result.status == 304 and result.etag is None:
-            result = dataclasses.replace(result, etag=etag)
+        if result.status == 304:  # a 304 may omit the validators: keep the ones we sent
+            result = dataclasses.replace(
+                result,
+                etag=result.etag or etag,
+                last_modified=result.last_modified or last_modified,
+            )
         return dataclasses.replace(result, elapsed=time.monotonic() - started)
 
     @asynccontextmanager
@@ -156,8 +162,8 @@ class Fetcher:
         for hop in range(self._http.max_redirects + 1):
             checked = check and not (trusted and hop == 0)
             with _naming_the_start(start, hop):
-                target = await guard.pin(url, self._resolver, check_addresses=checked)
-            response = await self._send(target, headers)
+                targets = await guard.pin_all(url, self._resolver, check_addresses=checked)
+            response = await self._send_any(targets, headers)
             try:
                 with _naming_the_start(start, hop + 1):
                     location = _redirect_location(url, response)
@@ -174,15 +180,35 @@ class Fetcher:
             kind="redirects",
         )
 
+    async def _send_any(
+        self, targets: list[guard.Target], headers: dict[str, str]
+    ) -> httpx.Response:
+        """Try the checked addresses in order (at most MAX_ADDRESSES) until one connects."""
+        tries = targets[:MAX_ADDRESSES]
+        for target in tries[:-1]:
+            try:
+                return await self._send(target, headers)
+            except FetchError as exc:
+                if exc.kind != "connect":
+                    raise
+        return await self._send(tries[-1], headers)
+
     async def _send(self, target: guard.Target, headers: dict[str, str]) -> httpx.Response:
-        """Send one GET to the pinned address, speaking to the host name."""
-        extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
+        """Send one GET to the pinned address, speaking to the host name.
+
+        The pool is keyed by the URL, i.e. the IP: a TLS connection verified for one name
+        could be reused for another name on the same address. ``Connection: close`` keeps
+        every HTTPS connection to its one request (plain HTTP connections are still reused).
+        """
+        extensions: dict[str, Any] = {}
+        headers = {**headers, "Host": target.host_header}
+        if target.url.scheme == "https":
+            headers["Connection"] = "close"
+            if target.sni_hostname:
+                extensions["sni_hostname"] = target.sni_hostname
         with _mapped_errors(target.url):
             request = self._client.build_request(
-                "GET",
-                target.connect_url,
-                headers={**headers, "Host": target.host_header},
-                extensions=extensions,
+                "GET", target.connect_url, headers=headers, extensions=extensions
             )
             return await self._client.send(request, stream=True)
 

@@ -182,6 +182,13 @@ async def resolve(url: httpx.URL, resolver: Resolver) -> list[IPAddress]:
 
 async def pin(url: httpx.URL, resolver: Resolver, *, check_addresses: bool = True) -> Target:
     """Resolve ``url``'s host once, refuse it if any address is not public, pin the first."""
+    return (await pin_all(url, resolver, check_addresses=check_addresses))[0]
+
+
+async def pin_all(
+    url: httpx.URL, resolver: Resolver, *, check_addresses: bool = True
+) -> list[Target]:
+    """One target per resolved address (all checked), in the resolver's order."""
     addresses = await resolve(url, resolver)
     if check_addresses:
         for ip in addresses:
@@ -189,7 +196,7 @@ async def pin(url: httpx.URL, resolver: Resolver, *, check_addresses: bool = Tru
                 host = ascii_host(url)
                 where = f"{host} -> {ip}" if literal_address(host) is None else str(ip)
                 raise BlockedAddressError(f"GET {url}: refused: {where} is {why}")
-    return target_for(url, addresses[0])
+    return [target_for(url, ip) for ip in addresses]
 
 
 def target_for(url: httpx.URL, ip: IPAddress) -> Target:

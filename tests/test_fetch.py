@@ -64,6 +64,7 @@ def test_200_then_304_with_validators(http_server: LocalServer) -> None:
     second = fetch(http_server.url("/feed"), etag=first.etag, last_modified=first.last_modified)
     assert second.not_modified and second.content == b""
     assert second.etag == '"v1"'  # kept from the request when the 304 does not repeat it
+    assert second.last_modified == validators["Last-Modified"]
     sent = http_server.requests[1].headers
     assert sent["if-none-match"] == '"v1"'
     assert sent["if-modified-since"] == validators["Last-Modified"]

@@ -282,3 +282,12 @@ def test_rebinding_on_a_redirect_hop_is_checked_again(http_server: LocalServer) 
         run_fetch(f"http://rebind.example:{http_server.port}/start", resolver)
     assert resolver.calls == ["rebind.example", "rebind.example"]
     assert [r.path for r in http_server.requests] == ["/start"]
+
+
+def test_next_checked_address_is_tried_when_the_first_refuses(http_server: LocalServer) -> None:
+    """127.0.0.2 has no server on that port; the fetch falls back to 127.0.0.1."""
+    http_server.route("/feed", Reply(200, b"second"))
+    resolver = FakeResolver({"multi.example": ["127.0.0.2", "127.0.0.1"]})
+    result = run_fetch(f"http://multi.example:{http_server.port}/feed", resolver, trusted=True)
+    assert result.content == b"second"  # type: ignore[attr-defined]
+    assert resolver.calls == ["multi.example"]
