@@ -129,3 +129,17 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     db["articles"].enable_fts(
         ["title", "summary", "text"], create_triggers=True, tokenize=FTS_TOKENIZE
     )
+
+
+@MIGRATIONS()
+def m002_match_articles_view(db: sqlite_utils.Database) -> None:
+    """One row per match with its article's feed and date: the web archive facets on watch,
+    feed, place and day together from this view."""
+    db.execute(
+        """
+        CREATE VIEW match_articles AS
+        SELECT m.id, m.watch, m.kind, m.matched_text, m.place, m.country_code, m.latitude,
+               m.longitude, m.created_at, a.id AS article_id, a.title, a.feed, a.published, a.link
+        FROM matches m JOIN articles a ON a.id = m.article_id
+        """
+    )

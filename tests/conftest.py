@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from httpserver import LocalServer  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
+# One gazetteer index for the whole session and its subprocesses, kept in the checkout's
+# ignored .cache/ (built once, ~8 s), never in the user's home.
+os.environ.setdefault("NEWSBOT_CACHE_DIR", str(ROOT / ".cache"))
 
 
 @pytest.fixture

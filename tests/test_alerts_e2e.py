@@ -8,7 +8,7 @@ import hmac
 import json
 from datetime import UTC, datetime, timedelta
 
-from feedgen import page, rss
+from feedfactory import page, rss
 from httpserver import Reply
 
 import delivery

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from feedgen import page, rss
+from feedfactory import page, rss
 from httpserver import Reply
 
 ROOT = Path(__file__).resolve().parent.parent

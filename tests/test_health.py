@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from feedgen import rss
+from feedfactory import rss
 from httpserver import Reply
 
 import delivery

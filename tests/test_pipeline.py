@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from feedgen import atom, page, rdf, rss
+from feedfactory import atom, page, rdf, rss
 from httpserver import Reply
 
 import settings
