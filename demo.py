@@ -48,7 +48,7 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         if not path.is_file() or SITE not in path.resolve().parents:
             self.send_error(404)
             return
-        base = f"http://{self.server.server_address[0]}:{self.server.server_address[1]}"
+        base = f"http://127.0.0.1:{self.server.server_port}"  # type: ignore[attr-defined]
         body = path.read_bytes().replace(b"{{BASE}}", base.encode())
         ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if path.suffix == ".xml":

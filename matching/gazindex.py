@@ -156,7 +156,7 @@ def _state_rows(cities: dict[str, Any]) -> list[tuple[Any, ...]]:
 
 
 def _name_rows(rows: list[tuple[Any, ...]]) -> list[tuple[str, int, int]]:
-    out = []
+    out: list[tuple[str, int, int]] = []
     for row in rows:
         gid, name, alts = row[0], row[1], row[8]
         keys = {fold(name): 1}
@@ -167,7 +167,7 @@ def _name_rows(rows: list[tuple[Any, ...]]) -> list[tuple[str, int, int]]:
 
 
 def _word_rows(rows: list[tuple[Any, ...]]) -> list[tuple[str, int]]:
-    out = []
+    out: list[tuple[str, int]] = []
     for row in rows:
         words = fold(row[1]).split(" ")
         if len(words) > 1:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from errors import PlaceError, QueryError
@@ -194,7 +194,7 @@ def _fires_without_hits(watch: _Watch) -> bool:
     return query.evaluate(watch.query, lambda term: [])
 
 
-def _positions(terms: list[_Hit], scan: _Scan) -> query.Positions:
+def _positions(terms: list[_Hit], scan: _Scan) -> Callable[[query.Term], query.Positions]:
     """A lookup term -> [(field index, word index)] for query evaluation."""
     spaces: dict[str, list[int]] = {}
     found: dict[query.Term, list[tuple[int, int]]] = defaultdict(list)
@@ -204,7 +204,7 @@ def _positions(terms: list[_Hit], scan: _Scan) -> query.Positions:
             spaces[h.field] = [i for i, c in enumerate(text) if c == " "]
         word = _count_below(spaces[h.field], h.start)
         found[h.entry.query_term].append((FIELDS.index(h.field), word))  # type: ignore[index]
-    return lambda term: found.get(term, [])  # type: ignore[return-value]
+    return lambda term: found.get(term, [])
 
 
 def _count_below(sorted_values: list[int], x: int) -> int:
@@ -233,10 +233,10 @@ def _match(watch: str, h: _Hit, article: Article) -> Match:
     text = getattr(article, h.field)
     return Match(
         watch=watch,
-        kind=h.entry.kind,
+        kind=h.entry.kind,  # type: ignore[arg-type]
         term=h.entry.term,
         text=text[h.ostart : h.oend],
-        field=h.field,
+        field=h.field,  # type: ignore[arg-type]
         start=h.ostart,
         end=h.oend,
         snippet=snippet(text, h.ostart, h.oend),

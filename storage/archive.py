@@ -67,7 +67,7 @@ class ArchiveStore:
             article_id = existing[0]
         else:
             article_id = new_id = (
-                self.db["articles"]
+                self.db.table("articles")
                 .insert(
                     {
                         "url": url,
@@ -126,7 +126,7 @@ class ArchiveStore:
         canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
         with write(self.db):
             dup = self._duplicate_of(article.id, canonical) if canonical else None
-            self.db["articles"].update(article.id, {
+            self.db.table("articles").update(article.id, {
                 "text": text, "text_status": text_status, "canonical_url": canonical,
                 "duplicate_of": dup, "language": meta.get("language") or article.language,
                 "processed": 1, "processed_at": iso(now),

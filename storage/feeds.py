@@ -37,7 +37,7 @@ class FeedStore:
             for f in feeds:
                 old = existing.pop(f.name, None)
                 if old is None:
-                    self.db["feeds"].insert(
+                    self.db.table("feeds").insert(
                         {"name": f.name, "url": f.url, "current_url": f.url,
                          "enabled": int(f.enabled), "next_check_at": stamp, "created_at": stamp}
                     )  # fmt: skip
@@ -48,9 +48,9 @@ class FeedStore:
                                    body_hash=None, next_check_at=stamp, disabled_reason=None)  # fmt: skip
                 if old["disabled_reason"] is None or "url" in changes:
                     changes["enabled"] = int(f.enabled)
-                self.db["feeds"].update(old["id"], changes)
+                self.db.table("feeds").update(old["id"], changes)
             for old in existing.values():
-                self.db["feeds"].update(old["id"], {"configured": 0, "enabled": 0})
+                self.db.table("feeds").update(old["id"], {"configured": 0, "enabled": 0})
 
     def feeds_due(self, now: datetime, limit: int | None = None) -> list[FeedState]:
         sql = ("SELECT * FROM feeds WHERE enabled = 1 AND configured = 1 AND next_check_at <= ?"
@@ -82,7 +82,7 @@ class FeedStore:
                   "last_error": None, "last_error_kind": None, **changes}  # fmt: skip
         with write(self.db):
             self.db.execute("UPDATE feeds SET polls = polls + 1 WHERE id = ?", [feed_id])
-            self.db["feeds"].update(feed_id, values)
+            self.db.table("feeds").update(feed_id, values)
             self._notice(feed_id, notice, now)
 
     def record_failure(
@@ -96,11 +96,11 @@ class FeedStore:
                 " failing_since = coalesce(failing_since, ?), last_checked_at = ? WHERE id = ?",
                 [iso(now), iso(now), feed_id],
             )
-            self.db["feeds"].update(feed_id, changes)
+            self.db.table("feeds").update(feed_id, changes)
             self._notice(feed_id, notice, now)
 
     def _notice(self, feed_id: int, notice: Any, now: datetime) -> None:
         if notice is None:
             return
-        self.db["feeds"].update(feed_id, {"notice_state": notice.state})
+        self.db.table("feeds").update(feed_id, {"notice_state": notice.state})
         self.queue_notice(notice.key, notice.title, notice.body, notice.channels, now)  # type: ignore[attr-defined]

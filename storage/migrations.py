@@ -126,7 +126,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         CREATE INDEX alerts_due ON alerts(status, next_attempt_at);
         """
     )
-    db["articles"].enable_fts(
+    db.table("articles").enable_fts(
         ["title", "summary", "text"], create_triggers=True, tokenize=FTS_TOKENIZE
     )
 
