@@ -143,3 +143,11 @@ def m002_match_articles_view(db: sqlite_utils.Database) -> None:
         FROM matches m JOIN articles a ON a.id = m.article_id
         """
     )
+
+
+@MIGRATIONS()
+def m003_fts_rank(db: sqlite_utils.Database) -> None:
+    """Configure bm25 weights once (title 10, summary 3, text 1) so searches can ORDER BY rank."""
+    db.execute(
+        "INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', 'bm25(10.0, 3.0, 1.0)')"
+    )

@@ -41,26 +41,23 @@ class Hit:
 
 def _filters(watch: str | None, feed: str | None, location: str | None,
              since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:  # fmt: skip
-    where, args = ["a.duplicate_of IS NULL"], []
+    """Filters as rowid sets inside the FTS query, so ranking only sees qualifying rows."""
+    where, args = [], []
     if watch:
-        where.append("EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id AND m.watch = ?)")
+        where.append("rowid IN (SELECT article_id FROM matches WHERE watch = ?)")
         args.append(watch)
     if feed:
-        where.append("EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
-                     " WHERE fe.article_id = a.id AND f.name = ?)")  # fmt: skip
+        where.append("rowid IN (SELECT fe.article_id FROM feed_entries fe JOIN feeds f"
+                     " ON f.id = fe.feed_id WHERE f.name = ?)")  # fmt: skip
         args.append(feed)
     if location:
-        where.append("EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id AND"
-                     " (m.place = ? COLLATE NOCASE OR m.term = ? COLLATE NOCASE"
-                     " OR m.matched_text = ? COLLATE NOCASE))")  # fmt: skip
+        where.append("rowid IN (SELECT article_id FROM matches WHERE place = ? COLLATE NOCASE"
+                     " OR term = ? COLLATE NOCASE OR matched_text = ? COLLATE NOCASE)")  # fmt: skip
         args += [location] * 3
-    if since:
-        where.append("a.published >= ?")
-        args.append(iso(since))
-    if until:
-        where.append("a.published < ?")
-        args.append(iso(until))
-    return " AND ".join(where), args
+    if since or until:
+        where.append("rowid IN (SELECT id FROM articles WHERE published >= ? AND published < ?)")
+        args += [iso(since) if since else "", iso(until) if until else "9999"]
+    return "".join(f" AND {w}" for w in where), args
 
 
 def search(
@@ -68,24 +65,36 @@ def search(
     location: str | None = None, since: datetime | None = None, until: datetime | None = None,
     limit: int = 20, order: str = "rank",
 ) -> list[Hit]:  # fmt: skip
-    """Ranked hits (order="rank") or newest first (order="newest")."""
+    """Ranked hits (order="rank", bm25 configured once as the FTS5 rank) or newest first
+    (order="newest"). A bounded plan: the FTS query picks the ids (rank only, no snippets),
+    then snippets and article columns are computed for the rows shown only."""
     where, args = _filters(watch, feed, location, since, until)
-    w = ", ".join(str(x) for x in WEIGHTS)
-    order_sql = "score" if order == "rank" else "a.published DESC"
-    sql = f"""
-        SELECT a.id, a.title, a.link, a.feed, a.published, bm25(articles_fts, {w}) AS score,
-               snippet(articles_fts, -1, '{MARK[0]}', '{MARK[1]}', '…', 24) AS snip,
-               (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,
-               (SELECT group_concat(DISTINCT m.place) FROM matches m WHERE m.article_id = a.id) AS places
-        FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-        WHERE articles_fts MATCH ? AND {where}
-        ORDER BY {order_sql} LIMIT ?"""
+    if order == "rank":
+        pick = (f"SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?{where}"
+                " ORDER BY rank LIMIT ?")  # fmt: skip
+    else:  # newest first: walk the published index, keep the ids the FTS query matched
+        pick = ("SELECT id, 0 FROM articles WHERE id IN (SELECT rowid FROM articles_fts"
+                f" WHERE articles_fts MATCH ?{where}) ORDER BY published DESC LIMIT ?")  # fmt: skip
     try:
-        rows = db.execute(sql, [query, *args, limit]).fetchall()
+        picked = db.execute(pick, [query, *args, limit]).fetchall()
+        if not picked:
+            return []
+        ids = [r[0] for r in picked]
+        marks = ",".join("?" * len(ids))
+        snips = dict(db.execute(
+            f"SELECT rowid, snippet(articles_fts, -1, '{MARK[0]}', '{MARK[1]}', '…', 24)"
+            f" FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
+            [query, *ids]).fetchall())  # fmt: skip
     except sqlite3.OperationalError as exc:
         raise _query_error(query, exc) from exc
-    return [Hit(r[0], r[1], r[2], r[3], r[4], r[6] or "", r[7] or "", r[8] or "", r[5])
-            for r in rows]  # fmt: skip
+    rows = {r["id"]: r for r in db.query(
+        f"SELECT a.id, a.title, a.link, a.feed, a.published, a.duplicate_of,"
+        f" (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,"
+        f" (SELECT group_concat(DISTINCT m.place) FROM matches m WHERE m.article_id = a.id) AS places"
+        f" FROM articles a WHERE a.id IN ({marks})", ids)}  # fmt: skip
+    return [Hit(i, rows[i]["title"], rows[i]["link"], rows[i]["feed"], rows[i]["published"],
+                snips.get(i) or "", rows[i]["watches"] or "", rows[i]["places"] or "", rank)
+            for i, rank in picked if i in rows and rows[i]["duplicate_of"] is None]  # fmt: skip
 
 
 def _query_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
