@@ -49,11 +49,15 @@ class Context:
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
 
+    def __post_init__(self) -> None:
+        self._feeds = {f.name: f for f in self.settings.feeds}
+        self._channels = {w.name: self.settings.channels_for(w) for w in self.settings.watches}
+
     def feed_settings(self, name: str) -> FeedSettings | None:
-        return next((f for f in self.settings.feeds if f.name == name), None)
+        return self._feeds.get(name)
 
     def channels(self) -> dict[str, list[str]]:
-        return {w.name: self.settings.channels_for(w) for w in self.settings.watches}
+        return self._channels
 
 
 @dataclass
@@ -125,6 +129,9 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
     except NewsbotError as err:  # storage trouble: report, leave the feed due
         log.error("feed=%r storage error: %s", feed.name, err.render())
         return FeedReport(feed.name, "error", error=err.render())
+    except Exception as exc:  # a bug must not stop the other feeds: report, leave it due
+        log.exception("feed=%r internal error", feed.name)
+        return FeedReport(feed.name, "error", error=f"internal error: {type(exc).__name__}: {exc}")
     log.info("feed=%r %s new=%d alerts=%d%s", feed.name, report.status, report.new,
              report.alerts, f" error={report.error}" if report.error else "")  # fmt: skip
     return report
@@ -218,5 +225,8 @@ async def _article_text(ctx: Context, article: Article) -> tuple[str, str, dict[
     except (FetchError, ExtractError) as err:
         log.info("article %s: keeping the summary: %s", article.url, err)
         return "", f"summary: {err}"[:300], {}
+    except Exception as exc:  # an extractor bug on a hostile page: keep the summary
+        log.exception("article %s: extraction crashed; keeping the summary", article.url)
+        return "", f"summary: extraction crashed: {type(exc).__name__}"[:300], {}
     meta = {"canonical_url": got.canonical_url, "language": got.language}
     return got.text, "extracted", meta
