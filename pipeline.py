@@ -102,7 +102,14 @@ async def poll_due_feeds(
     leftovers = ctx.store.unprocessed()
     if leftovers:
         log.info("resuming %d unprocessed articles", len(leftovers))
-        report.resumed = sum(await asyncio.gather(*(process_article(ctx, a) for a in leftovers)))
+        done = await asyncio.gather(*(process_article(ctx, a) for a in leftovers),
+                                    return_exceptions=True)  # fmt: skip
+        for article, result in zip(leftovers, done, strict=True):
+            if isinstance(result, BaseException):
+                log.error(
+                    "article %s: processing failed, retried next cycle: %r", article.url, result
+                )
+        report.resumed = sum(1 for r in done if not isinstance(r, BaseException))
     due = ctx.store.all_feeds() if everything else ctx.store.feeds_due(now)
     due = [f for f in due if f.enabled]
     gate = asyncio.Semaphore(max(ctx.settings.http.concurrency * 2, 4))
