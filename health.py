@@ -57,3 +57,12 @@ def recovery_notice(settings: Settings, feed: FeedState, now: datetime) -> Notic
     log.info("feed=%r recovered", feed.name)
     return Notice(f"{feed.name}|recovered|{feed.failing_since}", f"{feed.name} recovered", body,
                   list(settings.health.notify), "ok")  # fmt: skip
+
+
+def moved_notice(settings: Settings, feed: FeedState, new_url: str) -> Notice:
+    """A permanent redirect moved the feed: one notice per new address (update config.toml)."""
+    body = (f"{feed.name} moved permanently (301/308) from {feed.current_url} to {new_url}; "
+            f"newsbot follows it. Update its url in config.toml to silence the redirect.")  # fmt: skip
+    log.warning("feed=%r moved to %s", feed.name, new_url)
+    return Notice(f"{feed.name}|moved|{new_url}", f"{feed.name} moved", body,
+                  list(settings.health.notify), feed.notice_state)  # fmt: skip

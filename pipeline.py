@@ -183,8 +183,11 @@ def _success(ctx: Context, feed: FeedState, now: datetime, plan: schedule.Plan,
              changes: dict[str, Any]) -> None:  # fmt: skip
     changes.update(next_check_at=iso(plan.next_check_at), interval_seconds=plan.interval,
                    interval_reason=plan.reason)  # fmt: skip
-    notice = health.recovery_notice(ctx.settings, feed, now)
-    ctx.store.record_success(feed.id, now, changes, notice=notice)
+    notices = [health.recovery_notice(ctx.settings, feed, now)]
+    moved_to = changes.get("current_url")
+    if moved_to and moved_to != feed.current_url:
+        notices.append(health.moved_notice(ctx.settings, feed, moved_to))
+    ctx.store.record_success(feed.id, now, changes, notice=notices)
 
 
 def _failed(ctx: Context, feed: FeedState, err: NewsbotError, now: datetime) -> FeedReport:

@@ -100,7 +100,9 @@ class FeedStore:
             self._notice(feed_id, notice, now)
 
     def _notice(self, feed_id: int, notice: Any, now: datetime) -> None:
-        if notice is None:
-            return
-        self.db.table("feeds").update(feed_id, {"notice_state": notice.state})
-        self.queue_notice(notice.key, notice.title, notice.body, notice.channels, now)  # type: ignore[attr-defined]
+        """Queue health.Notice(s) and store the feed's notice state, in the caller's transaction."""
+        for n in notice if isinstance(notice, list) else [notice]:
+            if n is None:
+                continue
+            self.db.table("feeds").update(feed_id, {"notice_state": n.state})
+            self.queue_notice(n.key, n.title, n.body, n.channels, now)  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ def _settings(tmp_path, http_server, smtp_server):
     return settings.from_dict(
         {
             "storage": {"path": str(tmp_path / "a.db")},
-            "http": {"timeout": "1s"},
+            "http": {"timeout": "1s", "allow_private_networks": True},
             "health": {"after": "1h", "notify": ["mail"]},
             "feeds": [
                 {"name": "Levant Wire", "url": http_server.url("/feed.xml"), "full_text": False}
@@ -102,3 +102,17 @@ def test_failing_feed_keeps_what_was_seen(tmp_path, http_server, smtp_server):
     with open_store(s) as store:
         assert store.db["articles"].count == 1
         assert store.feed("Levant Wire").consecutive_errors == 0
+
+
+def test_moved_feed_is_one_notice(tmp_path, http_server, smtp_server):
+    s = _settings(tmp_path, http_server, smtp_server)
+    http_server.route(
+        "/new.xml",
+        Reply(200, rss([("g", "t", "http://x/1", "d")]), {"Content-Type": "application/rss+xml"}),
+    )
+    http_server.route("/feed.xml", Reply(301, b"", {"Location": http_server.url("/new.xml")}))
+    _cycle(s, T0)
+    _cycle(s, T0 + timedelta(hours=1))
+    assert len(smtp_server.inbox.messages) == 1
+    body = smtp_server.inbox.messages[0].get_body(("plain",)).get_content()
+    assert "moved permanently" in body and "/new.xml" in body
