@@ -58,7 +58,7 @@ def run_once(
                                         resolver=resolver))  # fmt: skip
         chans = channels if channels is not None else notifiers.build_all(settings)
         try:
-            sent = delivery.deliver_due(store, chans, settings)
+            sent = delivery.deliver_all_due(store, chans, settings)
         finally:
             if channels is None:
                 for ch in chans.values():

@@ -10,7 +10,7 @@ A channel with a digest period collects its alerts and sends one message per per
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,10 +18,11 @@ from typing import Any
 
 from errors import DeliveryError
 from models import Alert
-from settings import Settings
+from settings import NotifierSettings, Settings, quiet_window
 from storage import Store
 
 log = logging.getLogger("newsbot.delivery")
+_SENT: dict[str, deque[datetime]] = defaultdict(deque)  # per process: message times per channel
 BASE_BACKOFF = 30.0
 MAX_BACKOFF = 3600.0
 
@@ -41,9 +42,31 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
 
 
 def _digest_period(settings: Settings, alert: Alert) -> float | None:
+    if alert.kind != "match":
+        return None
     cfg = settings.notifiers.get(alert.channel)
     watch = next((w for w in settings.watches if w.name == alert.watch), None)
     return (watch.digest if watch else None) or (cfg.digest if cfg else None)
+
+
+def in_quiet_hours(cfg: NotifierSettings | None, when: datetime | None) -> bool:
+    """True when ``when`` falls in the channel's quiet hours (its own time zone)."""
+    if cfg is None or not cfg.quiet_hours or when is None:
+        return False
+    start, end, zone = quiet_window(cfg.quiet_hours, cfg.timezone)
+    local = when.astimezone(zone)
+    minute = local.hour * 60 + local.minute
+    return start <= minute < end if start <= end else (minute >= start or minute < end)
+
+
+def _budget(cfg: NotifierSettings | None, channel: str, now: datetime) -> float:
+    """Messages this channel may still send in the current minute."""
+    if cfg is None or cfg.rate_limit is None:
+        return float("inf")
+    recent = _SENT[channel]
+    while recent and recent[0] <= now - timedelta(minutes=1):
+        recent.popleft()
+    return max(cfg.rate_limit - len(recent), 0)
 
 
 def deliver_due(
@@ -54,17 +77,62 @@ def deliver_due(
     """Send what is due now; never raises for what a channel answers."""
     report = DeliveryReport()
     now = clock()
-    batches: dict[tuple[str, float], list[Alert]] = defaultdict(list)
+    by_channel: dict[str, list[Alert]] = defaultdict(list)
     for alert in store.due_alerts(now, limit):
-        period = _digest_period(settings, alert) if alert.kind == "match" else None
-        if period:
-            batches[(alert.channel, period)].append(alert)
-            continue
-        _send(store, notifiers, settings, [alert], None, clock, report)
-    for (_channel, period), alerts in batches.items():
-        if _digest_ready(store, alerts, period, now):
-            _send(store, notifiers, settings, alerts, period, clock, report)
+        by_channel[alert.channel].append(alert)
+    for _channel, alerts in by_channel.items():
+        _deliver_channel(store, notifiers, settings, alerts, clock, report)
     return report
+
+
+def deliver_all_due(
+    store: Store, notifiers: Mapping[str, Any], settings: Settings
+) -> DeliveryReport:
+    """`once`: deliver passes until one sends nothing more (everything due goes out)."""
+    total = DeliveryReport()
+    while True:
+        r = deliver_due(store, notifiers, settings)
+        total.sent += r.sent
+        total.retried += r.retried
+        total.failed += r.failed
+        total.errors += r.errors
+        if r.sent + r.failed == 0:
+            return total
+
+
+def _deliver_channel(
+    store: Store, notifiers: Mapping[str, Any], settings: Settings, alerts: list[Alert],
+    clock: Callable[[], datetime], report: DeliveryReport,
+) -> None:  # fmt: skip
+    """One channel's due alerts: quiet hours hold them, digests collect them, the rate limit
+    folds what exceeds it (and what waited through quiet hours) into one message."""
+    now = clock()
+    cfg = settings.notifiers.get(alerts[0].channel)
+    if in_quiet_hours(cfg, now):
+        return
+    batches: dict[float, list[Alert]] = defaultdict(list)
+    immediate: list[Alert] = []
+    for alert in alerts:
+        period = _digest_period(settings, alert)
+        (batches[period] if period else immediate).append(alert)
+    for period, group in batches.items():
+        if _digest_ready(store, group, period, now):
+            _send(store, notifiers, settings, group, _period_label(period), clock, report)
+    waited = [a for a in immediate if in_quiet_hours(cfg, a.queued_at)]
+    if len(waited) > 1:
+        _send(store, notifiers, settings, waited, "quiet hours", clock, report)
+        immediate = [a for a in immediate if a not in waited]
+    budget = _budget(cfg, alerts[0].channel, now)
+    if len(immediate) <= budget:
+        for alert in immediate:
+            _send(store, notifiers, settings, [alert], None, clock, report)
+        return
+    if budget < 1:
+        return  # over the limit this minute: the alerts wait for the next one
+    single = int(budget) - 1
+    for alert in immediate[:single]:
+        _send(store, notifiers, settings, [alert], None, clock, report)
+    _send(store, notifiers, settings, immediate[single:], "rate limit", clock, report)
 
 
 def _digest_ready(store: Store, alerts: list[Alert], period: float, now: datetime) -> bool:
@@ -74,7 +142,7 @@ def _digest_ready(store: Store, alerts: list[Alert], period: float, now: datetim
 
 def _send(
     store: Store, notifiers: Mapping[str, Any], settings: Settings, alerts: list[Alert],
-    period: float | None, clock: Callable[[], datetime], report: DeliveryReport,
+    label: str | None, clock: Callable[[], datetime], report: DeliveryReport,
 ) -> None:  # fmt: skip
     ids = [a.id for a in alerts]
     channel = alerts[0].channel
@@ -85,10 +153,8 @@ def _send(
         return
     store.mark_sending(ids, clock())
     try:
-        if period:
-            receipt = notifier.send_digest(alerts, _period_label(period))
-        else:
-            receipt = notifier.send(alerts[0])
+        receipt = notifier.send_digest(alerts, label) if label else notifier.send(alerts[0])
+        _SENT[channel].append(clock())
     except DeliveryError as err:
         _failure(store, settings, alerts, err, clock(), report)
         return

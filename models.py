@@ -115,6 +115,7 @@ class Alert:
     kind: Literal["match", "notice"] = "match"
     body: str = ""  # for notices (feed health); empty for matches
     attempts: int = 0
+    queued_at: datetime | None = None  # when the outbox row was written
 
     @property
     def locations(self) -> tuple[Place, ...]:

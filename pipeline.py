@@ -132,7 +132,11 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
     try:
         report = await _poll(ctx, feed, cfg, now)
     except (FetchError, ParseError) as err:
-        report = _failed(ctx, feed, err, now)
+        try:
+            report = _failed(ctx, feed, err, now)
+        except NewsbotError as storage_err:  # could not even record the failure
+            log.error("feed=%r failure not recorded: %s", feed.name, storage_err.render())
+            return FeedReport(feed.name, "error", error=storage_err.render())
     except NewsbotError as err:  # storage trouble: report, leave the feed due
         log.error("feed=%r storage error: %s", feed.name, err.render())
         return FeedReport(feed.name, "error", error=err.render())

@@ -13,6 +13,7 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
@@ -122,6 +123,19 @@ class NotifierSettings(_Section):
     )
     digest: AutoDuration = Field(None, description="digest period for this channel")
     max_attempts: int = Field(8, ge=1, description="tries before an alert is marked failed")
+    rate_limit: int | None = Field(
+        None, ge=1, description="at most N messages a minute; the rest are folded into one"
+    )
+    quiet_hours: str = Field(
+        "", description='"22:00-07:00": hold alerts, then send what waited as one message'
+    )
+    timezone: str = Field("UTC", description="time zone of quiet_hours (IANA name)")
+
+    @model_validator(mode="after")
+    def _check_quiet_hours(self) -> NotifierSettings:
+        if self.quiet_hours:
+            quiet_window(self.quiet_hours, self.timezone)  # raises ValueError
+        return self
 
     def options(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
@@ -166,6 +180,22 @@ class Settings(_Section):
 
     def channels_for(self, watch: WatchSettings) -> list[str]:
         return list(watch.notify) or sorted(self.notifiers)
+
+
+_HHMM = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
+
+
+def quiet_window(spec: str, tz: str) -> tuple[int, int, ZoneInfo]:
+    """'22:00-07:00' -> (start minute, end minute, zone); ValueError naming what is wrong."""
+    m = _HHMM.match(spec)
+    if not m:
+        raise ValueError(f"quiet_hours {spec!r} is not like 22:00-07:00")
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"timezone {tz!r} is not an IANA time zone like Europe/Paris") from None
+    h1, m1, h2, m2 = (int(x) for x in m.groups())
+    return h1 * 60 + m1, h2 * 60 + m2, zone
 
 
 def _unique(values: list[str], section: str, key: str) -> None:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from errors import QueryError
 
 NEAR_DEFAULT = 10
+MAX_DEPTH = 100  # nested parentheses / NOTs: deeper is refused, never a RecursionError
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,12 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.toks = _tokenize(text)
         self.i = 0
+        self.depth = 0
+
+    def deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _error(f"the query nests deeper than {MAX_DEPTH} levels", self.tok)
 
     @property
     def tok(self) -> _Tok:
@@ -126,15 +133,20 @@ class _Parser:
     def not_expr(self) -> Node:
         if self.tok.kind == "NOT":
             self.i += 1
-            return Not(self.not_expr())
+            self.deeper()
+            node = Not(self.not_expr())
+            self.depth -= 1
+            return node
         return self.primary()
 
     def primary(self) -> Node:
         tok = self.tok
         if tok.kind == "lp":
             self.i += 1
+            self.deeper()
             node = self.or_expr()
             self.take("rp")
+            self.depth -= 1
             return node
         if tok.kind == "NEAR":
             return self.near()
@@ -156,7 +168,7 @@ class _Parser:
         if self.tok.kind == "comma":
             self.i += 1
             num = self.take("word") if self.tok.kind == "word" else self.tok
-            if not num.value.isdigit():
+            if not (num.value.isascii() and num.value.isdigit()):
                 raise _error("NEAR distance must be a whole number", num)
             distance = int(num.value)
         self.take("rp")

@@ -68,6 +68,7 @@ class OutboxStore:
             title=row.get("article_title") or row["title"], feed=row.get("feed") or "",
             published=published,  # type: ignore[arg-type]
             matches=matches, kind=row["kind"], body=row["body"], attempts=row["attempts"],
+            queued_at=from_iso(row["created_at"]),
         )  # fmt: skip
 
     def mark_sending(self, alert_ids: list[str], now: datetime) -> None:

@@ -87,6 +87,8 @@ def search(
             [query, *ids]).fetchall())  # fmt: skip
     except sqlite3.OperationalError as exc:
         raise _query_error(query, exc) from exc
+    except (UnicodeEncodeError, ValueError) as exc:  # lone surrogates from a non-UTF-8 argv
+        raise QueryError(f"search: the query is not valid text: {exc}", 0) from exc
     rows = {r["id"]: r for r in db.query(
         f"SELECT a.id, a.title, a.link, a.feed, a.published, a.duplicate_of,"
         f" (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,"

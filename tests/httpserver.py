@@ -111,6 +111,7 @@ class LocalServer:
 
             do_GET = do_POST = do_HEAD = _handle
 
+        ThreadingHTTPServer.request_queue_size = 128  # many fetches start at once
         self._httpd = ThreadingHTTPServer((self.host, 0), _H)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()

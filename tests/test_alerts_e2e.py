@@ -115,3 +115,46 @@ def test_digest_groups_alerts_into_one_message(tmp_path, http_server, smtp_serve
     assert report.sent == 3 and len(smtp_server.inbox.messages) == 1
     text = smtp_server.inbox.messages[0].get_body(("plain",)).get_content()
     assert all(f"Convoy story {i}" in text for i in range(3))
+
+
+def _jsonl_settings(tmp_path, http_server, **channel):
+    return settings.from_dict(
+        {
+            "storage": {"path": str(tmp_path / "a.db")},
+            "http": {"allow_private_networks": True, "timeout": "2s"},
+            "feeds": [{"name": "Wire", "url": http_server.url("/feed.xml")}],
+            "watches": [{"name": "Aleppo watch", "keywords": ["Aleppo"]}],
+            "notifiers": {"out": {"type": "jsonl", "path": "out.jsonl", **channel}},
+        },
+        base_dir=str(tmp_path),
+    )
+
+
+def _lines(tmp_path):
+    p = tmp_path / "out.jsonl"
+    return [json.loads(x) for x in p.read_text().splitlines()] if p.exists() else []
+
+
+def test_rate_limit_folds_the_rest_into_one_message(tmp_path, http_server):
+    _site(http_server, 6)
+    s = _jsonl_settings(tmp_path, http_server, rate_limit=3)
+    delivery._SENT.clear()
+    _, sent = run_once(s)
+    assert sent.sent == 6
+    # 2 single messages + 1 folded message carrying the other 4 alerts
+    assert len({a["alert_id"] for a in _lines(tmp_path)}) == 6
+    assert len(delivery._SENT["out"]) == 3
+
+
+def test_quiet_hours_hold_alerts_then_send_them_as_one(tmp_path, http_server):
+    _site(http_server, 3)
+    s = _jsonl_settings(tmp_path, http_server, quiet_hours="00:00-23:59", timezone="UTC")
+    delivery._SENT.clear()
+    _, sent = run_once(s)
+    assert sent.sent == 0 and _lines(tmp_path) == []
+    night_over = datetime.now(UTC).replace(hour=23, minute=59, second=30)
+    with open_store(s) as store:
+        chans = notifiers.build_all(s)
+        report = delivery.deliver_due(store, chans, s, clock=lambda: night_over)
+    assert report.sent == 3 and len(delivery._SENT["out"]) == 1
+    assert len(_lines(tmp_path)) == 3
