@@ -5,10 +5,11 @@
      ├─ resume articles a crash left unprocessed
      └─ for each due feed, concurrently (the Fetcher bounds it globally and per host):
          fetch -> 304 / same hash: record, done
-               -> parse -> save_entries (NEW articles only) -> process_article each
+               -> parse (in a thread) -> save_entries (NEW articles only) -> process_articles
                -> record_success (next check)            errors -> record_failure (backoff)
-    process_article: fetch the page (SSRF guard) -> extract -> match -> ONE transaction
-                     (text + matches + alerts + processed)
+    process_articles: each article concurrently: fetch the page (SSRF guard) -> extract ->
+                      match; then ONE transaction for them all (text + matches + alerts +
+                      processed: all of an article's rows or none)
 Nothing here raises for what a feed, a page or a notifier sends back.
 """
 
@@ -35,6 +36,7 @@ from feeds.parse import parse
 from models import Article, FeedState
 from settings import FeedSettings, Settings
 from storage import Store
+from storage.archive import Processed
 from storage.db import iso
 
 log = logging.getLogger("newsbot.pipeline")
@@ -102,14 +104,10 @@ async def poll_due_feeds(
     leftovers = ctx.store.unprocessed()
     if leftovers:
         log.info("resuming %d unprocessed articles", len(leftovers))
-        done = await asyncio.gather(*(process_article(ctx, a) for a in leftovers),
-                                    return_exceptions=True)  # fmt: skip
-        for article, result in zip(leftovers, done, strict=True):
-            if isinstance(result, BaseException):
-                log.error(
-                    "article %s: processing failed, retried next cycle: %r", article.url, result
-                )
-        report.resumed = sum(1 for r in done if not isinstance(r, BaseException))
+        await process_articles(ctx, leftovers)
+        report.resumed = len(leftovers) - len(
+            ctx.store.unprocessed_among([a.id for a in leftovers])
+        )
     due = ctx.store.all_feeds() if everything else ctx.store.feeds_due(now)
     due = [f for f in due if f.enabled]
     gate = asyncio.Semaphore(max(ctx.settings.http.concurrency * 2, 4))
@@ -161,12 +159,11 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
                                       previous=(feed.interval_seconds, feed.interval_reason))  # fmt: skip
         _success(ctx, feed, now, plan, {"last_status": status, **moved, **_cache(result)})
         return FeedReport(feed.name, status)
-    parsed = parse(result)
+    parsed = await asyncio.to_thread(parse, result)
     mode = choose_mode(parsed.entries)
     alerting = not (feed.polls == 0 and cfg.backlog == "archive")
     new_ids = ctx.store.save_entries(feed, parsed.entries, mode, now, alerting=alerting)
-    processed = [ctx.store.article(i) for i in new_ids]
-    alerts = sum(await asyncio.gather(*(process_article(ctx, a, cfg) for a in processed)))
+    alerts = await process_articles(ctx, ctx.store.articles(new_ids), cfg)
     published = [e.published for e in parsed.entries if e.published]
     plan = schedule.after_success(cfg, ctx.settings.polling, now, ctx.rng, published=published,
                                   ttl_minutes=parsed.ttl_minutes, headers=result.headers)  # fmt: skip
@@ -214,20 +211,38 @@ def _failed(ctx: Context, feed: FeedState, err: NewsbotError, now: datetime) -> 
     return FeedReport(feed.name, changes["last_status"], error=err.render())
 
 
-async def process_article(ctx: Context, article: Article, cfg: FeedSettings | None = None) -> int:
-    """Text, matches and alerts of one article; returns the alerts queued."""
+async def process_articles(
+    ctx: Context, articles: Sequence[Article], cfg: FeedSettings | None = None
+) -> int:
+    """Prepare the articles concurrently, then store them in ONE transaction (text, matches,
+    alerts, processed). Returns the alerts queued. An article that failed stays unprocessed
+    and is resumed next cycle."""
+    if not articles:
+        return 0
+    results = await asyncio.gather(*(prepare_article(ctx, a, cfg) for a in articles),
+                                   return_exceptions=True)  # fmt: skip
+    done = [r for r in results if isinstance(r, Processed)]
+    for article, r in zip(articles, results, strict=True):
+        if isinstance(r, BaseException):
+            log.error("article %s: processing failed, retried next cycle: %r", article.url, r)
+    try:
+        return ctx.store.complete_articles(done, ctx.channels(), utcnow())
+    except NewsbotError as err:
+        log.error("%d articles not stored, retried next cycle: %s", len(done), err.render())
+        return 0
+
+
+async def prepare_article(
+    ctx: Context, article: Article, cfg: FeedSettings | None = None
+) -> Processed:
+    """Fetch and extract the page (or keep the summary), then match: no writes."""
     cfg = cfg or ctx.feed_settings(article.feed)
     full_text = cfg.full_text if cfg else True
     text, status, meta = await _article_text(ctx, article) if full_text else ("", "summary: full_text off", {})  # fmt: skip
     complete = replace(article, text=text, language=meta.get("language") or article.language)
     feeds: Sequence[str] = ctx.store.article_feeds(article.id)
     matches = ctx.ruleset.match(complete, feeds) if ctx.ruleset else []
-    try:
-        return ctx.store.complete_article(complete, text=text, text_status=status, meta=meta,
-                                          matches=matches, channels=ctx.channels(), now=utcnow())  # fmt: skip
-    except NewsbotError as err:
-        log.error("article %s: not stored, will retry next cycle: %s", article.url, err.render())
-        return 0
+    return Processed(complete, text, status, meta, tuple(matches))
 
 
 async def _article_text(ctx: Context, article: Article) -> tuple[str, str, dict[str, Any]]:

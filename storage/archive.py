@@ -6,6 +6,7 @@ every article still marked unprocessed."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,17 @@ from feeds.identity import GuidMode, article_url, content_hash, entry_key, norma
 from models import Article, Entry, FeedState, Match
 from storage.db import from_iso, iso, write
 from storage.outbox import alert_id
+
+
+@dataclass(frozen=True)
+class Processed:
+    """An article after fetch/extract/match, ready to be completed in the archive."""
+
+    article: Article
+    text: str
+    text_status: str
+    meta: dict[str, Any]
+    matches: tuple[Match, ...]
 
 
 def _article(row: dict[str, Any]) -> Article:
@@ -66,24 +78,13 @@ class ArchiveStore:
         if existing:
             article_id = existing[0]
         else:
-            article_id = new_id = (
-                self.db.table("articles")
-                .insert(
-                    {
-                        "url": url,
-                        "link": entry.link or url,
-                        "title": entry.title,
-                        "summary": _summary(entry),
-                        "author": entry.author or None,
-                        "published": iso(entry.published or now),
-                        "first_seen_at": iso(now),
-                        "feed": feed.name,
-                        "content_hash": content_hash(entry.title, entry.summary),
-                        "alerting": int(alerting),
-                    }  # fmt: skip
-                )
-                .last_pk
-            )
+            article_id = new_id = self.db.execute(
+                "INSERT INTO articles (url, link, title, summary, author, published,"
+                " first_seen_at, feed, content_hash, alerting) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                [url, entry.link or url, entry.title, _summary(entry), entry.author or None,
+                 iso(entry.published or now), iso(now), feed.name,
+                 content_hash(entry.title, entry.summary), int(alerting)],
+            ).lastrowid  # fmt: skip
         self.db.execute(
             "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, first_seen_at)"
             " VALUES (?, ?, ?, ?)",
@@ -105,6 +106,22 @@ class ArchiveStore:
         )
         return [_article(r) for r in rows]
 
+    def articles(self, ids: Sequence[int]) -> list[Article]:
+        out: list[Article] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.query(f"SELECT * FROM articles WHERE id IN ({marks}) ORDER BY id", chunk)
+            out += [_article(r) for r in rows]
+        return out
+
+    def unprocessed_among(self, ids: Sequence[int]) -> list[int]:
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT id FROM articles WHERE processed = 0 AND id IN ({marks})", list(ids)
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def article(self, article_id: int) -> Article:
         return _article(next(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id])))
 
@@ -123,23 +140,38 @@ class ArchiveStore:
         """ONE transaction: text + matches + alert rows (the outbox) + processed.
         Returns the number of alerts queued. An article whose canonical URL is already in
         the archive under another link is marked a duplicate and alerts nothing."""
-        canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
+        done = Processed(article, text, text_status, meta, tuple(matches))
+        return self.complete_articles([done], channels, now)
+
+    def complete_articles(
+        self, done: Sequence[Processed], channels: dict[str, list[str]], now: datetime
+    ) -> int:
+        """Several processed articles in ONE transaction (a feed's new articles at once):
+        each gets its text, matches, alerts and 'processed' together, or none does."""
         with write(self.db):
-            dup = self._duplicate_of(article.id, canonical) if canonical else None
-            self.db.table("articles").update(article.id, {
-                "text": text, "text_status": text_status, "canonical_url": canonical,
-                "duplicate_of": dup, "language": meta.get("language") or article.language,
-                "processed": 1, "processed_at": iso(now),
-            })  # fmt: skip
-            if dup is not None:
-                return 0
-            self._insert_matches(article.id, matches, now)
-            alerting = self.db.execute(
-                "SELECT alerting FROM articles WHERE id = ?", [article.id]
-            ).fetchone()[0]
-            if not alerting:
-                return 0
-            return self._queue_alerts(article, {m.watch for m in matches}, channels, now)
+            return sum(self._complete(d, channels, now) for d in done)
+
+    def _complete(self, d: Processed, channels: dict[str, list[str]], now: datetime) -> int:
+        meta = d.meta
+        canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
+        dup = self._duplicate_of(d.article.id, canonical) if canonical else None
+        self.db.execute(
+            "UPDATE articles SET text = ?, text_status = ?, canonical_url = ?, duplicate_of = ?,"
+            " language = ?, processed = 1, processed_at = ? WHERE id = ?",
+            [d.text, d.text_status, canonical, dup, meta.get("language") or d.article.language,
+             iso(now), d.article.id],
+        )  # fmt: skip
+        if dup is not None:
+            return 0
+        self._insert_matches(d.article.id, d.matches, now)
+        if not d.matches:
+            return 0
+        alerting = self.db.execute(
+            "SELECT alerting FROM articles WHERE id = ?", [d.article.id]
+        ).fetchone()[0]
+        if not alerting:
+            return 0
+        return self._queue_alerts(d.article, {m.watch for m in d.matches}, channels, now)
 
     def _duplicate_of(self, article_id: int, canonical: str) -> int | None:
         row = self.db.execute(
