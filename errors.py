@@ -31,9 +31,20 @@ class NewsbotError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with every attribute (hint, kind, status...): errors cross process pools."""
+        return (_rebuild, (type(self), self.message, self.__dict__))
+
     def render(self) -> str:
         """One line for the operator: message, then the hint if there is one."""
         return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+def _rebuild(cls: type[NewsbotError], message: str, state: dict[str, object]) -> NewsbotError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
 
 
 class ConfigError(NewsbotError):

@@ -32,7 +32,7 @@ import schedule
 from errors import ExtractError, FetchError, NewsbotError, ParseError
 from feeds.fetch import PAGE_ACCEPT, Fetcher
 from feeds.identity import choose_mode
-from feeds.parse import parse
+from feeds.parse import parse_async
 from models import Article, FeedState
 from settings import FeedSettings, Settings
 from storage import Store
@@ -159,7 +159,7 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
                                       previous=(feed.interval_seconds, feed.interval_reason))  # fmt: skip
         _success(ctx, feed, now, plan, {"last_status": status, **moved, **_cache(result)})
         return FeedReport(feed.name, status)
-    parsed = await asyncio.to_thread(parse, result)
+    parsed = await parse_async(result)
     mode = choose_mode(parsed.entries)
     alerting = not (feed.polls == 0 and cfg.backlog == "archive")
     new_ids = ctx.store.save_entries(feed, parsed.entries, mode, now, alerting=alerting)

@@ -7,9 +7,16 @@ Dates are normalised to UTC; text fields are reduced to plain text.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import calendar
+import multiprocessing
+import os
 import re
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from typing import Any
 
@@ -85,6 +92,43 @@ def _looks_like_html(content: bytes, content_type: str) -> bool:
 def parse(result: FetchResult) -> ParsedFeed:
     """Parse fetched bytes; ParseError when they are not a feed."""
     return parse_bytes(result.content, result.url, result.content_type)
+
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ProcessPoolExecutor | None:
+    """One parser process per spare core (feedparser is pure Python: threads would share one
+    core with storage and matching). None on a one-core machine: parse in a thread."""
+    global _POOL
+    workers = min((os.cpu_count() or 1) - 1, 4)
+    if workers < 1 or os.environ.get("NEWSBOT_PARSE_WORKERS") == "0":
+        return None
+    with _POOL_LOCK:
+        if _POOL is None:
+            ctx = multiprocessing.get_context("spawn")
+            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
+        return _POOL
+
+
+async def parse_async(result: FetchResult) -> ParsedFeed:
+    """Parse off the event loop: in the parser process pool, or a thread without one.
+    A broken pool (a worker killed) falls back to a thread for this feed."""
+    global _POOL
+    loop = asyncio.get_running_loop()
+    pool = _pool()
+    args = (result.content, result.url, result.content_type)
+    if pool is not None:
+        try:
+            return await loop.run_in_executor(pool, parse_bytes, *args)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
+            with _POOL_LOCK:
+                _POOL = None
+        except RuntimeError:  # cannot spawn here (an unguarded __main__): threads from now on
+            os.environ["NEWSBOT_PARSE_WORKERS"] = "0"
+    return await asyncio.to_thread(parse_bytes, *args)
 
 
 def parse_bytes(content: bytes, url: str = "", content_type: str = "") -> ParsedFeed:

@@ -57,3 +57,30 @@ def test_feedparser_corpus_never_crashes(shared_dir):
         except ParseError:
             pass
     assert parsed > 0.95 * len(files)
+
+
+def test_errors_keep_their_hint_and_fields_across_processes():
+    import pickle
+
+    from errors import FetchError
+
+    err = pickle.loads(pickle.dumps(ParseError("bad", hint="look elsewhere")))
+    assert str(err) == "bad" and err.hint == "look elsewhere"
+    fe = pickle.loads(pickle.dumps(FetchError("x", kind="http", status=429, retry_after=5.0)))
+    assert (fe.kind, fe.status, fe.retry_after) == ("http", 429, 5.0)
+
+
+def test_parse_async_uses_the_pool_and_reports_errors():
+    import asyncio
+
+    from feeds.parse import parse_async
+    from models import FetchResult
+
+    ok = asyncio.run(parse_async(FetchResult("http://x/feed", 200, RSS, {})))
+    assert len(ok.entries) == 2
+    page = FetchResult(
+        "http://x/", 200, b"<!DOCTYPE html><html></html>", {"content-type": "text/html"}
+    )
+    with pytest.raises(ParseError) as exc:
+        asyncio.run(parse_async(page))
+    assert "site changed" in exc.value.hint
