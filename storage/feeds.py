@@ -15,6 +15,7 @@ from settings import FeedSettings
 from storage.db import iso, write
 
 _FIELDS = {f.name for f in dataclasses.fields(FeedState)}
+_COLUMNS = (_FIELDS - {"articles"}) | {"body_hash", "max_age"}
 
 
 def _row(row: dict[str, Any]) -> FeedState:
@@ -82,7 +83,7 @@ class FeedStore:
                   "last_error": None, "last_error_kind": None, **changes}  # fmt: skip
         with write(self.db):
             self.db.execute("UPDATE feeds SET polls = polls + 1 WHERE id = ?", [feed_id])
-            self.db.table("feeds").update(feed_id, values)
+            self._update(feed_id, values)
             self._notice(feed_id, notice, now)
 
     def record_failure(
@@ -96,8 +97,16 @@ class FeedStore:
                 " failing_since = coalesce(failing_since, ?), last_checked_at = ? WHERE id = ?",
                 [iso(now), iso(now), feed_id],
             )
-            self.db.table("feeds").update(feed_id, changes)
+            self._update(feed_id, changes)
             self._notice(feed_id, notice, now)
+
+    def _update(self, feed_id: int, values: dict[str, Any]) -> None:
+        """UPDATE feeds with known column names (plain SQL: this runs once per poll)."""
+        bad = set(values) - _COLUMNS
+        if bad:
+            raise ValueError(f"unknown feed columns: {sorted(bad)}")
+        cols = ", ".join(f"{k} = ?" for k in values)
+        self.db.execute(f"UPDATE feeds SET {cols} WHERE id = ?", [*values.values(), feed_id])
 
     def _notice(self, feed_id: int, notice: Any, now: datetime) -> None:
         """Queue health.Notice(s) and store the feed's notice state, in the caller's transaction."""
