@@ -33,7 +33,8 @@ class Plan:
 
 
 def _jitter(seconds: float, fraction: float, rng: random.Random) -> float:
-    return seconds * (1 + rng.uniform(-fraction, fraction)) if fraction else seconds
+    """Spread polls of one host apart, but never later than the interval: only earlier."""
+    return seconds * (1 - rng.uniform(0, fraction)) if fraction else seconds
 
 
 def server_hint(headers: Mapping[str, str], now: datetime) -> tuple[float, str] | None:

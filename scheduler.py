@@ -38,11 +38,14 @@ class Service:
         self.ruleset = ruleset
         self.stop = threading.Event()
         self.channels = notifiers.build_all(settings)
+        self.sched: BackgroundScheduler | None = None
 
     def tick(self) -> None:
         try:
             with Store.open(self.settings.db_path) as store:
                 report = asyncio.run(self._cycle(store))
+            if report.alerts or report.resumed:
+                self._deliver_now()
             if report.feeds or report.resumed:
                 log.info("cycle: %d feeds, %d new articles, %d alerts queued, %d failing, %.1fs",
                          len(report.feeds), report.new, report.alerts, len(report.failed),
@@ -65,6 +68,11 @@ class Service:
             log.info("cycle cancelled by shutdown; unfinished feeds stay due")
             return CycleReport()
 
+    def _deliver_now(self) -> None:
+        """New alerts: run the deliver job now instead of at its next beat."""
+        if self.sched is not None and self.sched.running:
+            self.sched.modify_job("deliver", next_run_time=datetime.now(UTC))
+
     def deliver(self) -> None:
         try:
             with Store.open(self.settings.db_path) as store:
@@ -76,7 +84,7 @@ class Service:
         """Block until SIGINT/SIGTERM (or ``self.stop`` is set)."""
         with open_store(self.settings):
             pass  # migrations + feed sync before the first job
-        sched = BackgroundScheduler(
+        self.sched = sched = BackgroundScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
