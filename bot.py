@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     v.add_argument("--port", type=int, default=8001)
     v.add_argument("--db", help="archive file (default: [storage] path of the config)")
+    b = sub.add_parser("bench", help="run the benchmarks (same as python -m bench)")
+    b.add_argument("names", nargs="*", metavar="NAME", help="poll, matching, archive, ...")
+    b.add_argument("--quick", action="store_true", help="small sizes")
+    b.add_argument("--full", action="store_true", help="largest sizes (archive at 1M)")
     d = sub.add_parser("demo", help="offline demo: a local sample site, one full cycle")
     d.add_argument("--db", help="keep the demo archive at this path")
     return p

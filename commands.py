@@ -207,6 +207,13 @@ def cmd_notify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bench.__main__ import main as bench_main
+
+    flags = [*args.names, *(["--quick"] if args.quick else []), *(["--full"] if args.full else [])]
+    return bench_main(flags)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     import demo
 
@@ -227,7 +234,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": _archive("cmd_serve"),
     "run": cmd_run, "once": cmd_once, "check": cmd_check, "feeds": cmd_feeds,
     "import-opml": cmd_import_opml, "export-opml": cmd_export_opml, "alerts": cmd_alerts,
-    "watches": cmd_watches, "notify": cmd_notify, "demo": cmd_demo,
+    "watches": cmd_watches, "notify": cmd_notify, "demo": cmd_demo, "bench": cmd_bench,
 }  # fmt: skip
 
 
