@@ -52,8 +52,12 @@ def status(feed: FeedState) -> str:
 def schedule_text(feed: FeedState) -> str:
     if not feed.enabled:
         return "-"
-    moved = f" (moved to {feed.current_url})" if feed.current_url != feed.url else ""
-    return f"{feed.next_check_at.replace('T', ' ')} ({feed.interval_reason or 'first poll'}){moved}"
+    moved = f"; moved to {feed.current_url}" if feed.current_url != feed.url else ""
+    reason = feed.interval_reason or "first poll"
+    if "until" in reason:  # backoff / Retry-After already say when
+        return reason + moved
+    when = feed.next_check_at.replace("T", " ").rstrip("Z")[:16]
+    return f"{when} UTC ({reason}){moved}"
 
 
 def row(feed: FeedState) -> list[str]:
