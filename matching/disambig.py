@@ -32,7 +32,7 @@ the article does not point to ANOTHER place or thing of that name. For each ment
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 
 from matching.normalize import fold
@@ -120,7 +120,7 @@ NEARBY_LIMIT = 200
 @dataclass
 class Candidate:
     place: Place
-    evidence: dict[str, int] = field(default_factory=dict)  # folded name -> points
+    evidence: dict[str, int] = field(default_factory=dict)  # folded name -> points (shared)
 
 
 @dataclass
@@ -130,6 +130,7 @@ class AliasModel:
     watched: Candidate
     others: list[Candidate]
     blockers: frozenset[str]  # folded longer place names containing the alias
+    own: frozenset[str] = frozenset()  # the watched place's aliases: never evidence
 
 
 class Evidence:
@@ -139,15 +140,19 @@ class Evidence:
         self.gaz = gazetteer
         self._evidence: dict[int, dict[str, int]] = {}
         self._primary: dict[str, int | None] = {}
+        self._own: dict[tuple[str, ...], frozenset[str]] = {}
         self.qualifiers = self._qualifier_table()
 
     def model(self, place: Place, alias: str, aliases: Iterable[str]) -> AliasModel:
-        own = {fold(a) for a in aliases}
-        watched = Candidate(place, _without(self.evidence_for(place), own))
+        names = tuple(aliases)
+        if names not in self._own:
+            self._own[names] = frozenset(fold(a) for a in names)
+        own = self._own[names]
+        watched = Candidate(place, self.evidence_for(place))
         rivals = [h for h in self.gaz.homonyms(alias, place) if distance_km(h, place) > LOCAL_KM]
-        others = [Candidate(h, _without(self.evidence_for(h), own)) for h in rivals]
+        others = [Candidate(h, self.evidence_for(h)) for h in rivals]
         blockers = frozenset(fold(n) for n in self.gaz.longer_names(alias)) - own
-        return AliasModel(watched, others, blockers)
+        return AliasModel(watched, others, blockers, own)
 
     def evidence_for(self, place: Place) -> dict[str, int]:
         if place.geonameid not in self._evidence:
@@ -198,10 +203,6 @@ class Evidence:
         return table
 
 
-def _without(evidence: dict[str, int], names: set[str]) -> dict[str, int]:
-    return {k: v for k, v in evidence.items() if k not in names}
-
-
 def _demonyms(country: str) -> list[str]:
     """A rule, not a table: Syria -> Syrian, Russia -> Russian (names ending in -a)."""
     return [country + "n"] if country.endswith("a") and " " not in country else []
@@ -244,12 +245,17 @@ def capitalised(mention: str) -> bool:
     return not first or first.lower() == first.upper() or first.isupper()
 
 
-def score(candidate: Candidate, found: set[str]) -> int:
-    return sum(points for key, points in candidate.evidence.items() if key in found)
+def score(candidate: Candidate, found: Set[str]) -> int:
+    """Points of the names found (the watched place's own aliases already left out)."""
+    evidence = candidate.evidence
+    return sum(evidence.get(key, 0) for key in found)
 
 
-def evidence_wins_elsewhere(model: AliasModel, found: set[str]) -> bool:
+def evidence_wins_elsewhere(model: AliasModel, found: Set[str]) -> bool:
     """Rule 4: some homonym's evidence outweighs the watched place's."""
+    if not found:
+        return False
+    found = found - model.own
     mine = score(model.watched, found)
     return any(score(o, found) >= mine + MARGIN for o in model.others)
 

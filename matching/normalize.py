@@ -18,11 +18,14 @@ boundaries to check.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 _ARABIC_MAP = {"ى": "ي", "ة": "ه"}
+_PLAIN = re.compile(r"[A-Za-z0-9]+(?: [A-Za-z0-9]+)*")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 @lru_cache(maxsize=65536)
@@ -51,42 +54,107 @@ class Folded:
 
 
 def normalize(text: str) -> Folded:
-    """Fold ``text`` (see the module docstring) keeping the map back to original offsets."""
-    chars: list[str] = []
+    """Fold ``text`` (see the module docstring) keeping the map back to original offsets.
+
+    Plain stretches (ASCII words separated by single spaces) fold one to one, so they are
+    copied lowercased in one step; only what lies between them is folded character by character.
+    """
+    parts: list[str] = []
     origin: list[int] = []
-    for i, ch in enumerate(text):
-        folded = (ch.lower() if ch.isalnum() else " ") if ch.isascii() else fold_char(ch)
-        for c in folded:
-            if c == " " and (not chars or chars[-1] == " "):
+    space = True  # the folded text so far is empty or ends with a space
+    pos = 0
+    for m in _PLAIN.finditer(text):
+        start, end = m.span()
+        if start > pos:
+            space = _fold_gap(text, pos, start, parts, origin, space)
+        parts.append(m.group().lower())
+        origin.extend(range(start, end))
+        space = False
+        pos = end
+    if pos < len(text):
+        space = _fold_gap(text, pos, len(text), parts, origin, space)
+    folded = "".join(parts)
+    if space and origin:  # a trailing separator
+        folded = folded[:-1]
+        origin.pop()
+    return Folded(folded, tuple(origin))
+
+
+def _fold_gap(
+    text: str, start: int, end: int, parts: list[str], origin: list[int], space: bool
+) -> bool:
+    """Append the fold of ``text[start:end]``; return whether the folded text ends in a space."""
+    gap = text[start:end]
+    if gap.isascii():  # punctuation and whitespace only: one separator
+        if not space:
+            parts.append(" ")
+            origin.append(start)
+        return True
+    folded, offsets = _fold_piece(gap)
+    if not folded:
+        return space
+    if space and folded[0] == " ":
+        folded, offsets = folded[1:], offsets[1:]
+    parts.append(folded)
+    origin.extend(start + o for o in offsets)
+    return folded[-1] == " " if folded else space
+
+
+@lru_cache(maxsize=16384)
+def _fold_piece(piece: str) -> tuple[str, tuple[int, ...]]:
+    """The fold of a piece of text (runs of spaces collapsed, a leading one kept) and, per
+    folded character, its offset in the piece."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(piece):
+        for c in fold_char(ch):
+            if c == " " and chars and chars[-1] == " ":
                 continue
             chars.append(c)
-            origin.append(i)
-    if chars and chars[-1] == " ":
-        chars.pop()
-        origin.pop()
-    return Folded("".join(chars), tuple(origin))
+            offsets.append(i)
+    return "".join(chars), tuple(offsets)
 
 
 def fold(text: str) -> str:
     """The folded form of a term or a name (no offsets): ``fold(" Ḥalab's ") == "halab s"``."""
+    if text.isascii():
+        return " ".join(_ASCII_WORD.findall(text)).lower()
     return normalize(text).text
+
+
+_SPACELESS = (  # scripts written without spaces between words
+    (0x2E80, 0x9FFF),  # CJK radicals, kana, ideographs
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3FFFF),
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1780, 0x17FF),  # Khmer
+    (0x1000, 0x109F),  # Myanmar
+)
+_ARABIC = ((0x0600, 0x06FF), (0x0750, 0x077F))
+
+
+def _char_class(ranges: tuple[tuple[int, int], ...]) -> re.Pattern[str]:
+    return re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in ranges) + "]")
+
+
+_SPACELESS_CHAR = _char_class(_SPACELESS)
+_ARABIC_CHAR = _char_class(_ARABIC)
+_SPECIAL_CHAR = _char_class(_SPACELESS + _ARABIC)
 
 
 def is_spaceless(ch: str) -> bool:
     """True for characters of scripts written without spaces between words."""
-    o = ord(ch)
-    return (
-        0x2E80 <= o <= 0x9FFF  # CJK radicals, kana, ideographs
-        or 0xF900 <= o <= 0xFAFF
-        or 0x20000 <= o <= 0x3FFFF
-        or 0x0E00 <= o <= 0x0EFF  # Thai, Lao
-        or 0x1780 <= o <= 0x17FF  # Khmer
-        or 0x1000 <= o <= 0x109F  # Myanmar
-    )
+    return _SPACELESS_CHAR.match(ch) is not None
 
 
 def is_arabic(ch: str) -> bool:
-    return 0x0600 <= ord(ch) <= 0x06FF or 0x0750 <= ord(ch) <= 0x077F
+    return _ARABIC_CHAR.match(ch) is not None
+
+
+def only_spaced_words(text: str) -> bool:
+    """True when no character of ``text`` is spaceless or Arabic: its word boundaries are
+    then exactly its spaces and its two ends."""
+    return _SPECIAL_CHAR.search(text) is None
 
 
 def script_of(name: str) -> str:

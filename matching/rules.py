@@ -26,7 +26,6 @@ article (``getattr(article, field)[start:end] == text``) and a ~200-character sn
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -48,12 +47,14 @@ class _Entry:
     """What a pattern hit means: a watch's keyword/query term/location, or evidence."""
 
     kind: str  # keyword | query | location | evidence | blocker
-    watch: int = -1
     term: str = ""  # as the user wrote it (keyword, query term, location spec)
     key: str = ""  # folded pattern (evidence and blocker names)
     query_term: query.Term | None = None
     place: Place | None = None
     model: disambig.AliasModel | None = None
+
+
+_Term = query.Term  # (inside _Watch, ``query`` is a field)
 
 
 @dataclass
@@ -64,26 +65,45 @@ class _Watch:
     query_text: str
     query: query.Node | None
     feeds: frozenset[str]
+    positive: frozenset[_Term] = frozenset()  # the query's terms shown in matches
+    keywords_only: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keywords_only = bool(self.keywords) and not (self.locations or self.query)
 
 
 @dataclass(slots=True)
 class _Hit:
+    """One hit of an entry, shared by every watch that uses the entry."""
+
     entry: _Entry
     field: str
     start: int  # folded offsets
     end: int
     ostart: int  # original offsets
     oend: int
+    value: str  # the article's field
+    counts: bool | None = None  # locations: does the mention count? (computed once)
+    shown: tuple | None = None  # the Match fields after ``watch`` (computed once)
+
+    def match(self, watch: str) -> Match:
+        if self.shown is None:
+            e, v, start, end = self.entry, self.value, self.ostart, self.oend
+            cut = snippet(v, start, end)
+            self.shown = (e.kind, e.term, v[start:end], self.field, start, end, cut, e.place)
+        return Match(watch, *self.shown)
+
+
+_Span = tuple[int, int, str]  # folded start, end, name
 
 
 @dataclass
 class _Scan:
     by_watch: dict[int, list[_Hit]] = field(default_factory=lambda: defaultdict(list))
     evidence: set[str] = field(default_factory=set)
-    blockers: dict[str, list[tuple[int, int, str]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    blockers: dict[str, list[_Span]] = field(default_factory=lambda: defaultdict(list))
     folded: dict[str, Folded] = field(default_factory=dict)
+    outweighed: dict[int, bool] = field(default_factory=dict)  # id(model) -> rule 4 verdict
 
 
 class Ruleset:
@@ -94,11 +114,13 @@ class Ruleset:
         watches: list[_Watch],
         patterns: PatternSet,
         entries: list[_Entry],
+        watchers: list[tuple[int, ...]],
         qualifiers: dict[str, tuple[str, str | None]],
     ) -> None:
         self._watches = watches
         self._patterns = patterns
         self._entries = entries
+        self._watchers = watchers  # entry id -> the watches using it
         self._qualifiers = qualifiers
         self.watch_names: list[str] = [w.name for w in watches]
         self._hitless = {i for i, w in enumerate(watches) if _fires_without_hits(w)}
@@ -112,10 +134,15 @@ class Ruleset:
             watch = self._watches[i]
             if watch.feeds and feeds and not watch.feeds & feeds:
                 continue
-            out.extend(self._fire(watch, scan.by_watch.get(i, []), scan, article))
+            hits = scan.by_watch.get(i, [])
+            if watch.keywords_only and len(hits) == 1:  # the common case, short-cut
+                out.append(hits[0].match(watch.name))
+            else:
+                out.extend(self._fire(watch, hits, scan, article))
         return out
 
     def _scan(self, article: Article) -> _Scan:
+        """One automaton pass per field; work per watch only for the watches hit."""
         scan = _Scan()
         for name in FIELDS:
             value = getattr(article, name) or ""
@@ -130,28 +157,37 @@ class Ruleset:
                     elif entry.kind == "blocker":
                         scan.blockers[name].append((h.start, h.end, entry.key))
                     else:
-                        hit = _Hit(entry, name, h.start, h.end, ostart, oend)
-                        scan.by_watch[entry.watch].append(hit)
+                        hit = _Hit(entry, name, h.start, h.end, ostart, oend, value)
+                        for w in self._watchers[p]:
+                            scan.by_watch[w].append(hit)
         return scan
 
     def _fire(self, watch: _Watch, hits: list[_Hit], scan: _Scan, article: Article) -> list[Match]:
         if not (watch.keywords or watch.locations or watch.query):
             return []
+        if not (watch.locations or watch.query):  # keywords only: every hit is a keyword
+            return [h.match(watch.name) for h in _longest(hits)]
         kws = [h for h in hits if h.entry.kind == "keyword"]
-        locs = [h for h in hits if h.entry.kind == "location" and self._counts(h, scan, article)]
-        terms = [h for h in hits if h.entry.kind == "query"]
-        if (watch.keywords and not kws) or (watch.locations and not locs):
+        if watch.keywords and not kws:
             return []
+        locs = [h for h in hits if h.entry.kind == "location" and self._counts(h, scan)]
+        if watch.locations and not locs:
+            return []
+        terms = [h for h in hits if h.entry.kind == "query"]
         if watch.query is not None and not query.evaluate(watch.query, _positions(terms, scan)):
             return []
-        positive = set(query.positive_terms(watch.query)) if watch.query is not None else set()
-        chosen = _longest(kws + locs + [h for h in terms if h.entry.query_term in positive])
-        matches = [_match(watch.name, h, article) for h in chosen]
+        chosen = _longest(kws + locs + [h for h in terms if h.entry.query_term in watch.positive])
+        matches = [h.match(watch.name) for h in chosen]
         return matches or [_query_only(watch, article)]
 
-    def _counts(self, hit: _Hit, scan: _Scan, article: Article) -> bool:
+    def _counts(self, hit: _Hit, scan: _Scan) -> bool:
         """Does this location mention count for the watched place? (matching.disambig)"""
-        text = getattr(article, hit.field)
+        if hit.counts is None:
+            hit.counts = self._judge(hit, scan)
+        return hit.counts
+
+    def _judge(self, hit: _Hit, scan: _Scan) -> bool:
+        text = hit.value
         model, place = hit.entry.model, hit.entry.place
         assert model is not None and place is not None
         if not disambig.capitalised(text[hit.ostart : hit.oend]):
@@ -164,7 +200,9 @@ class Ruleset:
         qualifier = disambig.qualifier_after(text, hit.oend, self._qualifiers)
         if qualifier is not None:
             return disambig.qualifier_keeps(qualifier, place)
-        return not disambig.evidence_wins_elsewhere(model, scan.evidence)
+        if id(model) not in scan.outweighed:
+            scan.outweighed[id(model)] = disambig.evidence_wins_elsewhere(model, scan.evidence)
+        return not scan.outweighed[id(model)]
 
     def describe(self) -> list[str]:
         """Human lines for ``bot.py check``: each watch, its terms and what places resolved to."""
@@ -196,52 +234,27 @@ def _fires_without_hits(watch: _Watch) -> bool:
 
 def _positions(terms: list[_Hit], scan: _Scan) -> Callable[[query.Term], query.Positions]:
     """A lookup term -> [(field index, word index)] for query evaluation."""
-    spaces: dict[str, list[int]] = {}
     found: dict[query.Term, list[tuple[int, int]]] = defaultdict(list)
     for h in terms:
-        if h.field not in spaces:
-            text = scan.folded[h.field].text
-            spaces[h.field] = [i for i, c in enumerate(text) if c == " "]
-        word = _count_below(spaces[h.field], h.start)
+        word = scan.folded[h.field].text.count(" ", 0, h.start)  # words are one space apart
         found[h.entry.query_term].append((FIELDS.index(h.field), word))  # type: ignore[index]
     return lambda term: found.get(term, [])
 
 
-def _count_below(sorted_values: list[int], x: int) -> int:
-    return bisect.bisect_left(sorted_values, x)
-
-
 def _longest(hits: list[_Hit]) -> list[_Hit]:
     """Drop hits of the same kind inside a longer one ("Halab" in "Madinat Halab"); sort."""
+    if len(hits) < 2:
+        return hits
     hits = sorted(hits, key=lambda h: (FIELDS.index(h.field), h.ostart, -h.oend))
+    reach: dict[tuple[str, str, str], int] = {}  # (field, kind, term) -> furthest end kept
     out: list[_Hit] = []
-    for h in hits:
-        if any(
-            o.field == h.field
-            and o.entry.kind == h.entry.kind
-            and o.ostart <= h.ostart
-            and h.oend <= o.oend
-            and o.entry.term == h.entry.term
-            for o in out
-        ):
+    for h in hits:  # every earlier hit starts at or before h: h is inside one iff one reaches
+        group = (h.field, h.entry.kind, h.entry.term)
+        if reach.get(group, -1) >= h.oend:
             continue
+        reach[group] = max(reach.get(group, -1), h.oend)
         out.append(h)
     return out
-
-
-def _match(watch: str, h: _Hit, article: Article) -> Match:
-    text = getattr(article, h.field)
-    return Match(
-        watch=watch,
-        kind=h.entry.kind,  # type: ignore[arg-type]
-        term=h.entry.term,
-        text=text[h.ostart : h.oend],
-        field=h.field,  # type: ignore[arg-type]
-        start=h.ostart,
-        end=h.oend,
-        snippet=snippet(text, h.ostart, h.oend),
-        place=h.entry.place,
-    )  # type: ignore[arg-type]
 
 
 def _query_only(watch: _Watch, article: Article) -> Match:
@@ -262,14 +275,20 @@ def snippet(text: str, start: int, end: int, width: int = SNIPPET) -> str:
 # ---- compiling ---------------------------------------------------------------------------
 
 
+_Spot = tuple[Place, list[str], list[tuple[str, disambig.AliasModel]]]
+
+
 class _Compiler:
     def __init__(self, gazetteer: Gazetteer | None) -> None:
         self._gaz = gazetteer
         self._evidence: disambig.Evidence | None = None
         self.patterns = PatternSet()
         self.entries: list[_Entry] = []
+        self.watchers: list[dict[int, None]] = []  # entry id -> ordered set of watch indexes
         self._named: dict[tuple[str, str], int] = {}  # (kind, key) -> entry id
+        self._shared: dict[tuple[object, ...], int] = {}  # what an entry means -> entry id
         self._models: dict[tuple[int, str], disambig.AliasModel] = {}
+        self._places: dict[str, _Spot] = {}  # location spec -> its place, aliases, models
 
     @property
     def evidence(self) -> disambig.Evidence:
@@ -280,21 +299,35 @@ class _Compiler:
 
     def _entry(self, entry: _Entry) -> int:
         self.entries.append(entry)
+        self.watchers.append({})
         return len(self.entries) - 1
 
-    def _named_entry(self, kind: str, key: str) -> int:
+    def _named_pattern(self, kind: str, key: str) -> None:
+        """One entry per evidence or blocker name, its pattern the name itself."""
         if (kind, key) not in self._named:
-            self._named[(kind, key)] = self._entry(_Entry(kind, key=key))
-        return self._named[(kind, key)]
+            eid = self._named[(kind, key)] = self._entry(_Entry(kind, key=key))
+            self.patterns.add(key, eid)
+
+    def _watch_entry(self, index: int, key: tuple[object, ...], entry: _Entry) -> int:
+        """The entry every watch with this term shares (one hit serves them all); -1 when it
+        existed already (its patterns are in)."""
+        eid = self._shared.get(key)
+        new = eid is None
+        if eid is None:
+            eid = self._shared[key] = self._entry(entry)
+        self.watchers[eid][index] = None
+        return eid if new else -1
 
     def watch(self, index: int, ws: WatchSettings) -> _Watch:
         for kw in ws.keywords:
-            eid = self._entry(_Entry("keyword", index, kw))
-            for form in word_forms(fold(kw)):
+            eid = self._watch_entry(index, ("keyword", kw), _Entry("keyword", kw))
+            for form in word_forms(fold(kw)) if eid >= 0 else ():
                 self.patterns.add(form, eid)
         node = self._query(index, ws) if ws.query.strip() else None
+        positive = frozenset(query.positive_terms(node)) if node is not None else frozenset()
         locations = [self._location(index, ws.name, spec) for spec in ws.locations]
-        return _Watch(ws.name, list(ws.keywords), locations, ws.query, node, frozenset(ws.feeds))
+        feeds = frozenset(ws.feeds)
+        return _Watch(ws.name, list(ws.keywords), locations, ws.query, node, feeds, positive)
 
     def _query(self, index: int, ws: WatchSettings) -> query.Node:
         try:
@@ -308,23 +341,31 @@ class _Compiler:
                     f"watch {ws.name!r}: query term {term.text!r} has no letters or digits",
                     ws.query.find(term.text),
                 )
-            eid = self._entry(_Entry("query", index, term.text, query_term=term))
-            for form in [key] if term.prefix else word_forms(key):
+            entry = _Entry("query", term.text, query_term=term)
+            eid = self._watch_entry(index, ("query", term), entry)
+            for form in ([key] if term.prefix else word_forms(key)) if eid >= 0 else ():
                 self.patterns.add(form, eid, prefix=term.prefix)
         return node
 
     def _location(self, index: int, watch: str, spec: str) -> tuple[str, Place, list[str]]:
+        if spec not in self._places:
+            self._places[spec] = self._spot(watch, spec)
+        place, aliases, models = self._places[spec]
+        for key, model in models:
+            entry = _Entry("location", spec, place=place, model=model)
+            eid = self._watch_entry(index, ("location", spec, place.geonameid, key), entry)
+            if eid >= 0:
+                self.patterns.add(key, eid)
+        return spec, place, aliases
+
+    def _spot(self, watch: str, spec: str) -> _Spot:
         gaz = self.evidence.gaz
         try:
             place = gaz.resolve(spec)
         except PlaceError as exc:
             raise PlaceError(f"watch {watch!r}: location {spec!r}: {exc.message}") from exc
         aliases = gaz.aliases(place, spec)
-        for alias in aliases:
-            model = self._model(place, alias, aliases)
-            eid = self._entry(_Entry("location", index, spec, place=place, model=model))
-            self.patterns.add(fold(alias), eid)
-        return spec, place, aliases
+        return place, aliases, [(fold(a), self._model(place, a, aliases)) for a in aliases]
 
     def _model(self, place: Place, alias: str, aliases: list[str]) -> disambig.AliasModel:
         key = (place.geonameid, fold(alias))
@@ -332,9 +373,10 @@ class _Compiler:
             model = self._models[key] = self.evidence.model(place, alias, aliases)
             for cand in [model.watched, *model.others]:
                 for name in cand.evidence:
-                    self.patterns.add(name, self._named_entry("evidence", name))
+                    if name not in model.own:
+                        self._named_pattern("evidence", name)
             for name in model.blockers:
-                self.patterns.add(name, self._named_entry("blocker", name))
+                self._named_pattern("blocker", name)
         return self._models[key]
 
 
@@ -360,4 +402,5 @@ def compile_rules(watches: Sequence[WatchSettings], gazetteer: Gazetteer | None 
     compiled = [compiler.watch(i, ws) for i, ws in enumerate(watches)]
     compiler.patterns.build()
     qualifiers = compiler.evidence.qualifiers if compiler._evidence else {}
-    return Ruleset(compiled, compiler.patterns, compiler.entries, qualifiers)
+    watchers = [tuple(w) for w in compiler.watchers]
+    return Ruleset(compiled, compiler.patterns, compiler.entries, watchers, qualifiers)

@@ -254,3 +254,91 @@ def test_property_offsets_always_slice_a_term(
         elif m.kind == "location":
             assert m.place is not None
             assert fold(m.text) in {fold(x) for x in Gazetteer.load().aliases(m.place, m.term)}
+
+
+def _fold_reference(text: str) -> tuple[str, tuple[int, ...]]:
+    """``normalize`` written the slow, obvious way: one character at a time."""
+    from matching.normalize import fold_char
+
+    chars: list[str] = []
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        for c in fold_char(ch):
+            if c == " " and (not chars or chars[-1] == " "):
+                continue
+            chars.append(c)
+            origin.append(i)
+    if chars and chars[-1] == " ":
+        chars.pop()
+        origin.pop()
+    return "".join(chars), tuple(origin)
+
+
+MIXED = st.text(alphabet=st.sampled_from("aZ9 .,'-\n\téḤحَةىـʿﬁß⑴東京Аé\u200b—\u00a0\u0301"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(MIXED, st.text(max_size=40)))
+def test_normalize_equals_the_character_by_character_fold(text: str) -> None:
+    from matching.normalize import normalize
+
+    folded = normalize(text)
+    assert (folded.text, folded.origin) == _fold_reference(text)
+    assert fold(text) == folded.text
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["ab", "ab c", "b", "c ab", "abc", "a"]), min_size=1, max_size=4),
+    st.lists(st.booleans(), min_size=4, max_size=4),
+    st.text(alphabet="abc ", max_size=30).map(lambda t: " ".join(t.split())),
+)
+def test_scan_reports_exactly_the_hits_on_word_boundaries(
+    patterns: list[str], prefixes: list[bool], text: str
+) -> None:
+    """The padded automaton used for texts of spaced words keeps the boundary rules."""
+    from matching.automaton import PatternSet
+
+    ps = PatternSet()
+    for i, p in enumerate(patterns):
+        ps.add(p, i, prefix=prefixes[i])
+    ps.build()
+    expected = set()
+    for i, p in enumerate(patterns):
+        for s in range(len(text) - len(p) + 1):
+            e = s + len(p)
+            left = s == 0 or text[s - 1] == " "
+            right = e == len(text) or text[e] == " "
+            if text[s:e] == p and left and (right or prefixes[i]):
+                expected.add((s, e, i))
+    got = {(h.start, h.end, p) for h in ps.scan(text) for p in h.payloads}
+    assert got == expected
+
+
+def test_watches_sharing_terms_each_get_their_matches(gazetteer: Gazetteer) -> None:
+    watches = [
+        WatchSettings(name="a", keywords=["mass grave"]),
+        WatchSettings(name="b", keywords=["mass grave", "airstrike"], locations=["Aleppo"]),
+        WatchSettings(name="c", locations=["Aleppo"]),
+        WatchSettings(name="d", query="airstrike OR mass*"),
+    ]
+    rs = compile_rules(watches, gazetteer)
+    matches = rs.match(article("Airstrike near a mass grave in Aleppo"))
+    by_watch = {w: sorted(m.text for m in matches if m.watch == w) for w in "abcd"}
+    assert by_watch == {
+        "a": ["mass grave"],
+        "b": ["Airstrike", "Aleppo", "mass grave"],
+        "c": ["Aleppo"],
+        "d": ["Airstrike", "mass"],
+    }
+
+
+def test_a_pattern_carries_each_payload_once() -> None:
+    from matching.automaton import PatternSet
+
+    ps = PatternSet()
+    for _ in range(3):
+        ps.add("china", 7)
+    ps.add("china", 8)
+    ps.build()
+    assert [h.payloads for h in ps.scan("made in china")] == [(7, 8)]
