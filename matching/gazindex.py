@@ -15,6 +15,7 @@ multi-word main name -> place, to find longer names that contain a name), ``coun
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import tempfile
@@ -56,6 +57,9 @@ def open_index() -> sqlite3.Connection:
     """Open the cached index, building it first when absent (in memory if unwritable)."""
     path = cache_path()
     if not path.exists():
+        logging.getLogger("newsbot.gazetteer").info(
+            "building the gazetteer index once (about 10 s): %s", path
+        )
         try:
             _build_file(path)
         except OSError:
