@@ -148,11 +148,14 @@ def test_rate_limit_folds_the_rest_into_one_message(tmp_path, http_server):
 
 def test_quiet_hours_hold_alerts_then_send_them_as_one(tmp_path, http_server):
     _site(http_server, 3)
-    s = _jsonl_settings(tmp_path, http_server, quiet_hours="00:00-23:59", timezone="UTC")
+    now = datetime.now(UTC)
+    start, end = now - timedelta(hours=1), now + timedelta(hours=1)
+    s = _jsonl_settings(tmp_path, http_server, timezone="UTC",
+                        quiet_hours=f"{start:%H:%M}-{end:%H:%M}")  # fmt: skip
     delivery._SENT.clear()
     _, sent = run_once(s)
     assert sent.sent == 0 and _lines(tmp_path) == []
-    night_over = datetime.now(UTC).replace(hour=23, minute=59, second=30)
+    night_over = end + timedelta(minutes=2)
     with open_store(s) as store:
         chans = notifiers.build_all(s)
         report = delivery.deliver_due(store, chans, s, clock=lambda: night_over)
