@@ -38,10 +38,11 @@ class FeedStore:
             for f in feeds:
                 old = existing.pop(f.name, None)
                 if old is None:
-                    self.db.table("feeds").insert(
-                        {"name": f.name, "url": f.url, "current_url": f.url,
-                         "enabled": int(f.enabled), "next_check_at": stamp, "created_at": stamp}
-                    )  # fmt: skip
+                    self.db.execute(
+                        "INSERT INTO feeds (name, url, current_url, enabled, next_check_at,"
+                        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        [f.name, f.url, f.url, int(f.enabled), stamp, stamp],
+                    )
                     continue
                 changes: dict[str, Any] = {"configured": 1}
                 if old["url"] != f.url:
@@ -49,9 +50,10 @@ class FeedStore:
                                    body_hash=None, next_check_at=stamp, disabled_reason=None)  # fmt: skip
                 if old["disabled_reason"] is None or "url" in changes:
                     changes["enabled"] = int(f.enabled)
-                self.db.table("feeds").update(old["id"], changes)
+                if any(old[k] != v for k, v in changes.items()):
+                    self._update(old["id"], changes)
             for old in existing.values():
-                self.db.table("feeds").update(old["id"], {"configured": 0, "enabled": 0})
+                self._update(old["id"], {"configured": 0, "enabled": 0})
 
     def feeds_due(self, now: datetime, limit: int | None = None) -> list[FeedState]:
         sql = ("SELECT * FROM feeds WHERE enabled = 1 AND configured = 1 AND next_check_at <= ?"

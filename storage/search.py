@@ -69,14 +69,15 @@ def search(
     (order="newest"). A bounded plan: the FTS query picks the ids (rank only, no snippets),
     then snippets and article columns are computed for the rows shown only."""
     where, args = _filters(watch, feed, location, since, until)
-    if order == "rank":
-        pick = (f"SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?{where}"
-                " ORDER BY rank LIMIT ?")  # fmt: skip
-    else:  # newest first: walk the published index, keep the ids the FTS query matched
-        pick = ("SELECT id, 0 FROM articles WHERE id IN (SELECT rowid FROM articles_fts"
-                f" WHERE articles_fts MATCH ?{where}) ORDER BY published DESC LIMIT ?")  # fmt: skip
     try:
-        picked = db.execute(pick, [query, *args, limit]).fetchall()
+        if order == "rank":
+            picked = _pick_ranked(db, query, where, args, limit)
+        else:  # newest first: walk the published index, keep the ids the FTS query matched
+            picked = db.execute(
+                "SELECT id, 0 FROM articles WHERE id IN (SELECT rowid FROM articles_fts"
+                f" WHERE articles_fts MATCH ?{where}) ORDER BY published DESC LIMIT ?",
+                [query, *args, limit],
+            ).fetchall()
         if not picked:
             return []
         ids = [r[0] for r in picked]
@@ -97,6 +98,30 @@ def search(
     return [Hit(i, rows[i]["title"], rows[i]["link"], rows[i]["feed"], rows[i]["published"],
                 snips.get(i) or "", rows[i]["watches"] or "", rows[i]["places"] or "", rank)
             for i, rank in picked if i in rows and rows[i]["duplicate_of"] is None]  # fmt: skip
+
+
+FIRST_WINDOW = 20_000
+
+
+def _pick_ranked(
+    db: sqlite_utils.Database, query: str, where: str, args: list[Any], limit: int
+) -> list[tuple[int, float]]:
+    """bm25 over a window of the newest articles, widened x8 until it holds a page of hits or
+    the whole archive: a common word in a million articles ranks thousands of rows, not all
+    of its matches. Within the window the best hits come first; older articles are reached
+    as soon as recent ones do not fill the page (or with --since/--until)."""
+    (top,) = db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()
+    window = FIRST_WINDOW
+    while True:
+        low = top - window
+        rows = db.execute(
+            f"SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?"
+            f"{where} ORDER BY rank LIMIT ?",
+            [query, low, *args, limit],
+        ).fetchall()
+        if len(rows) >= limit or low <= 0:
+            return rows
+        window *= 8
 
 
 def _query_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
