@@ -17,6 +17,8 @@ from models import Article, Entry, FeedState, Match
 from storage.db import from_iso, iso, write
 from storage.outbox import alert_id
 
+MIN_DEDUP_TEXT = 400  # shorter texts (briefs, stubs) are too alike to call copies
+
 
 @dataclass(frozen=True)
 class Processed:
@@ -154,12 +156,13 @@ class ArchiveStore:
     def _complete(self, d: Processed, channels: dict[str, list[str]], now: datetime) -> int:
         meta = d.meta
         canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
-        dup = self._duplicate_of(d.article.id, canonical) if canonical else None
+        text_hash = content_hash(d.text) if len(d.text) >= MIN_DEDUP_TEXT else None
+        dup = self._duplicate_of(d.article.id, canonical, text_hash)
         self.db.execute(
             "UPDATE articles SET text = ?, text_status = ?, canonical_url = ?, duplicate_of = ?,"
-            " language = ?, processed = 1, processed_at = ? WHERE id = ?",
+            " language = ?, text_hash = ?, processed = 1, processed_at = ? WHERE id = ?",
             [d.text, d.text_status, canonical, dup, meta.get("language") or d.article.language,
-             iso(now), d.article.id],
+             text_hash, iso(now), d.article.id],
         )  # fmt: skip
         if dup is not None:
             return 0
@@ -173,13 +176,28 @@ class ArchiveStore:
             return 0
         return self._queue_alerts(d.article, {m.watch for m in d.matches}, channels, now)
 
-    def _duplicate_of(self, article_id: int, canonical: str) -> int | None:
-        row = self.db.execute(
-            "SELECT id FROM articles WHERE id != ? AND (url = ? OR canonical_url = ?)"
-            " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
-            [article_id, canonical, canonical],
-        ).fetchone()
-        return row[0] if row else None
+    def _duplicate_of(
+        self, article_id: int, canonical: str | None, text_hash: str | None
+    ) -> int | None:
+        """The article this one repeats: same canonical URL (tracking links, AMP pages), or
+        the same extracted text word for word (a wire story syndicated under other links)."""
+        if canonical:
+            row = self.db.execute(
+                "SELECT id FROM articles WHERE id != ? AND (url = ? OR canonical_url = ?)"
+                " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
+                [article_id, canonical, canonical],
+            ).fetchone()
+            if row:
+                return int(row[0])
+        if text_hash:
+            row = self.db.execute(
+                "SELECT id FROM articles WHERE text_hash = ? AND id != ? AND duplicate_of IS NULL"
+                " ORDER BY id LIMIT 1",
+                [text_hash, article_id],
+            ).fetchone()
+            if row:
+                return int(row[0])
+        return None
 
     def _insert_matches(self, article_id: int, matches: Iterable[Match], now: datetime) -> None:
         for m in matches:

@@ -151,3 +151,10 @@ def m003_fts_rank(db: sqlite_utils.Database) -> None:
     db.execute(
         "INSERT INTO articles_fts(articles_fts, rank) VALUES ('rank', 'bm25(10.0, 3.0, 1.0)')"
     )
+
+
+@MIGRATIONS()
+def m004_text_hash(db: sqlite_utils.Database) -> None:
+    """Hash of the extracted text: a syndicated story under another link is one article."""
+    db.execute("ALTER TABLE articles ADD COLUMN text_hash TEXT")
+    db.execute("CREATE INDEX articles_text_hash ON articles(text_hash) WHERE text_hash IS NOT NULL")

@@ -182,3 +182,20 @@ def test_fts_is_kept_in_sync(store):
     from storage.search import search
 
     assert [h.id for h in search(store.db, "halab")] == [aid]
+
+
+def test_same_text_under_another_link_is_a_duplicate(store):
+    story = "Wire copy about the convoy that reached the city at dawn. " * 10
+    ids = store.save_entries(store.feed("A"), [_e(1), _e(2, link="http://other.example/x")],
+                             "guid", NOW)  # fmt: skip
+    first, second = (store.article(i) for i in ids)
+    store.complete_article(first, text=story, text_status="x", meta={}, matches=[_match()],
+                           channels={"W": ["mail"]}, now=NOW)  # fmt: skip
+    n = store.complete_article(second, text=" ".join(story.split()), text_status="x", meta={},
+                               matches=[_match()], channels={"W": ["mail"]}, now=NOW)  # fmt: skip
+    assert n == 0 and store.db["alerts"].count == 1
+    short = store.save_entries(store.feed("A"), [_e(3), _e(4)], "guid", NOW)
+    for i in short:  # short briefs with equal text are not called copies
+        store.complete_article(store.article(i), text="Brief.", text_status="x", meta={},
+                               matches=[_match()], channels={"W": ["mail"]}, now=NOW)  # fmt: skip
+    assert store.db["alerts"].count == 3
