@@ -64,6 +64,9 @@ def safe_url(url: str) -> str | None:
     return url
 
 
+_MENTION = re.compile(r"@(?=(?:everyone|here|channel|all)\b)", re.IGNORECASE)
+
+
 def escape_md(value: str) -> str:
     """Markdown-escape one line of hostile text (CommonMark and Python-Markdown agree).
 
@@ -78,7 +81,9 @@ def _md_marker(m: re.Match[str]) -> str:
 
 
 def _md_inline(value: str) -> str:
-    return _MD_INLINE.sub(r"\\\1", value).replace("<", "&lt;")
+    escaped = _MD_INLINE.sub(r"\\\1", value).replace("<", "&lt;")
+    # a headline must not ping a whole chat room (Discord/Slack/Mattermost mentions)
+    return _MENTION.sub("@\u200b", escaped)
 
 
 def _md_url(url: str) -> str:

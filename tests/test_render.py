@@ -171,3 +171,11 @@ def test_to_json_contract_keys() -> None:
             "longitude": 37.16117,
         }
     ]
+
+
+def test_markdown_defuses_room_mentions() -> None:
+    from notifiers.render import escape_md
+
+    out = escape_md("Breaking @everyone @here @Channel: hi@example.org")
+    assert "@everyone" not in out and "@here" not in out and "@Channel" not in out
+    assert "hi@example.org" in out
