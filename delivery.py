@@ -77,6 +77,7 @@ def deliver_due(
     """Send what is due now; never raises for what a channel answers."""
     report = DeliveryReport()
     now = clock()
+    store.reclaim_leases(now)
     by_channel: dict[str, list[Alert]] = defaultdict(list)
     for alert in store.due_alerts(now, limit):
         by_channel[alert.channel].append(alert)

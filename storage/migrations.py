@@ -158,3 +158,9 @@ def m004_text_hash(db: sqlite_utils.Database) -> None:
     """Hash of the extracted text: a syndicated story under another link is one article."""
     db.execute("ALTER TABLE articles ADD COLUMN text_hash TEXT")
     db.execute("CREATE INDEX articles_text_hash ON articles(text_hash) WHERE text_hash IS NOT NULL")
+
+
+@MIGRATIONS()
+def m005_alert_lease_owner(db: sqlite_utils.Database) -> None:
+    """Who holds a 'sending' lease (host:pid): a restart reclaims a dead process's leases."""
+    db.execute("ALTER TABLE alerts ADD COLUMN lease_owner TEXT")

@@ -10,6 +10,8 @@ sent again with the same id (email Message-ID, webhook Idempotency-Key), so rece
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +21,21 @@ from models import Alert, Match, Place
 from storage.db import from_iso, iso, write
 
 LEASE = timedelta(minutes=5)
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str) -> bool:
+    """Is the process that took a lease still running? (Unknown hosts: assume yes.)"""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def alert_id(watch: str, article_url: str, channel: str) -> str:
@@ -78,9 +95,27 @@ class OutboxStore:
             for aid in alert_ids:
                 self.db.execute(
                     "UPDATE alerts SET status = 'sending', attempts = attempts + 1,"
-                    " next_attempt_at = ? WHERE id = ?",
-                    [iso(now + LEASE), aid],
+                    " next_attempt_at = ?, lease_owner = ? WHERE id = ?",
+                    [iso(now + LEASE), OWNER, aid],
                 )
+
+    def reclaim_leases(self, now: datetime) -> int:
+        """Leases held by a process that died (killed between send and mark) are due now,
+        not when the lease runs out: they are resent at once with the same id."""
+        owners = [r[0] for r in self.db.execute(
+            "SELECT DISTINCT lease_owner FROM alerts WHERE status = 'sending'"
+            " AND lease_owner IS NOT NULL").fetchall()]  # fmt: skip
+        dead = [o for o in owners if o != OWNER and not _alive(o)]
+        if not dead:
+            return 0
+        marks = ",".join("?" * len(dead))
+        with write(self.db):
+            cur = self.db.execute(
+                f"UPDATE alerts SET next_attempt_at = ? WHERE status = 'sending'"
+                f" AND lease_owner IN ({marks})",
+                [iso(now), *dead],
+            )
+        return cur.rowcount
 
     def mark_sent(self, alert_ids: list[str], now: datetime, receipt: str) -> None:
         with write(self.db):
