@@ -98,6 +98,9 @@ def run(config_path: str, keep_db: str | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp, serve_site() as base:
         db_path = str(Path(keep_db).resolve()) if keep_db else str(Path(tmp) / "demo.db")
+        if keep_db and Path(db_path).exists():
+            print(f"note: {keep_db} exists; what it already holds is not new and does not "
+                  f"alert again (delete it to start over)")  # fmt: skip
         s = demo_settings(base, db_path, tmp, config_path)
         print(f"newsbot demo: sample site at {base}, {len(s.feeds)} feeds, "
               f"{len(s.watches)} watches: {', '.join(w.name for w in s.watches)}")  # fmt: skip
@@ -120,10 +123,15 @@ def _epilogue(s: settings_mod.Settings, ruleset: Any, keep_db: str | None) -> No
     demo_report.print_quiet_articles(s)
     demo_report.print_explanation(s, ruleset)
     demo_report.print_search(s, "Aleppo")
-    db_arg = f" --db {keep_db}" if keep_db else ""
+    db = keep_db or "demo.db"
+    steps = [] if keep_db else [(f"demo --db {db}", "run again, keeping the archive, then:")]
+    steps += [
+        (f"search Palmyra --db {db}", "search it"),
+        (f"serve --db {db}", "browse it: http://127.0.0.1:8001/archive"),
+        ("check", "your config's watches, places resolved"),
+        ("run", "the service on config.toml"),
+    ]
     print("\nWhat next:")
-    print("  .venv/bin/python bot.py demo --db demo.db     keep the demo archive")
-    print(f"  .venv/bin/python bot.py search Palmyra{db_arg}        search the archive")
-    print(f"  .venv/bin/python bot.py serve{db_arg}                  browse it in a web page")
-    print("  .venv/bin/python bot.py check                  see your config's watches resolved")
-    print("  .venv/bin/python bot.py run                    start the service on config.toml")
+    width = max(len(cmd) for cmd, _ in steps)
+    for cmd, why in steps:
+        print(f"  .venv/bin/python bot.py {cmd:<{width}}  {why}")

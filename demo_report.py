@@ -45,4 +45,4 @@ def print_search(s: Settings, query: str) -> None:
         hits = search(store.db, query, limit=5)
     print(f"\nbot.py search {query}  ->  {len(hits)} hits")
     for h in hits:
-        print(f"  - {h.title}  ({h.feed}, {h.published[:10]})\n      {h.snippet}")
+        print(f"  - {h.title}  ({h.feed}, {h.published[:10]})\n      {' '.join(h.snippet.split())}")
