@@ -15,6 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
 
 from errors import DeliveryError
 from models import Alert
@@ -41,7 +44,7 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     return min(BASE_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
-def _digest_period(settings: Settings, alert: Alert) -> float | None:
+def _digest_period(settings: Settings, alert: Alert) -> float | str | None:
     if alert.kind != "match":
         return None
     cfg = settings.notifiers.get(alert.channel)
@@ -111,13 +114,13 @@ def _deliver_channel(
     cfg = settings.notifiers.get(alerts[0].channel)
     if in_quiet_hours(cfg, now):
         return
-    batches: dict[float, list[Alert]] = defaultdict(list)
+    batches: dict[float | str, list[Alert]] = defaultdict(list)
     immediate: list[Alert] = []
     for alert in alerts:
         period = _digest_period(settings, alert)
         (batches[period] if period else immediate).append(alert)
     for period, group in batches.items():
-        if _digest_ready(store, group, period, now):
+        if _digest_ready(group, period, now, cfg.timezone if cfg else "UTC"):
             _send(store, notifiers, settings, group, _period_label(period), clock, report)
     waited = [a for a in immediate if in_quiet_hours(cfg, a.queued_at)]
     if len(waited) > 1:
@@ -136,9 +139,16 @@ def _deliver_channel(
     _send(store, notifiers, settings, immediate[single:], "rate limit", clock, report)
 
 
-def _digest_ready(store: Store, alerts: list[Alert], period: float, now: datetime) -> bool:
-    first = store.first_queued_at([a.id for a in alerts])
-    return first is None or now - first >= timedelta(seconds=period)
+def _digest_ready(alerts: list[Alert], period: float | str, now: datetime, tz: str) -> bool:
+    """A period has passed since the oldest alert was queued, or the cron schedule fired."""
+    first = min((a.queued_at for a in alerts if a.queued_at), default=None)
+    if first is None:
+        return True
+    if isinstance(period, str):
+        trigger = CronTrigger.from_crontab(period, timezone=ZoneInfo(tz))
+        fire = trigger.get_next_fire_time(None, first)
+        return fire is not None and fire <= now
+    return now - first >= timedelta(seconds=period)
 
 
 def _send(
@@ -192,7 +202,9 @@ def _failure(store: Store, settings: Settings, alerts: list[Alert], err: Deliver
                 alerts[0].channel, attempts, wait, message)  # fmt: skip
 
 
-def _period_label(seconds: float) -> str:
+def _period_label(seconds: float | str) -> str:
+    if isinstance(seconds, str):
+        return f"schedule {seconds}"
     if seconds % 3600 == 0:
         return f"{int(seconds // 3600)}h"
     return f"{int(seconds // 60)}m"

@@ -44,7 +44,23 @@ def _auto_or_duration(value: Any) -> float | None:
     return parse_duration(value)
 
 
+def _digest(value: Any) -> float | str | None:
+    """A digest period ("1h") or a cron expression ("0 8 * * *": every day at 08:00)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and len(value.split()) == 5:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"{value!r} is not a cron expression: {exc}") from None
+        return value
+    return parse_duration(value)
+
+
 Duration = Annotated[float, BeforeValidator(parse_duration)]
+Digest = Annotated[float | str | None, BeforeValidator(_digest)]
 AutoDuration = Annotated[float | None, BeforeValidator(_auto_or_duration)]
 
 
@@ -109,8 +125,8 @@ class WatchSettings(_Section):
         default_factory=list, description="only these feeds (names); all if empty"
     )
     notify: list[str] = Field(default_factory=list, description="notifier names; all if empty")
-    digest: AutoDuration = Field(
-        None, description="send one digest per period instead of each alert"
+    digest: Digest = Field(
+        None, description='one digest per period ("1h") or on a cron schedule ("0 8 * * *")'
     )
 
 
@@ -121,7 +137,7 @@ class NotifierSettings(_Section):
     type: Literal["email", "apprise", "webhook", "jsonl", "console"] = Field(
         description="channel kind"
     )
-    digest: AutoDuration = Field(None, description="digest period for this channel")
+    digest: Digest = Field(None, description="digest period or cron schedule for this channel")
     max_attempts: int = Field(8, ge=1, description="tries before an alert is marked failed")
     rate_limit: int | None = Field(
         None, ge=1, description="at most N messages a minute; the rest are folded into one"

@@ -179,12 +179,3 @@ class OutboxStore:
             )
             queued += cur.rowcount
         return queued
-
-    def first_queued_at(self, alert_ids: list[str]) -> datetime | None:
-        if not alert_ids:
-            return None
-        marks = ",".join("?" * len(alert_ids))
-        row = self.db.execute(
-            f"SELECT min(created_at) FROM alerts WHERE id IN ({marks})", alert_ids
-        ).fetchone()
-        return from_iso(row[0]) if row else None

@@ -162,3 +162,22 @@ def test_quiet_hours_hold_alerts_then_send_them_as_one(tmp_path, http_server):
         report = delivery.deliver_due(store, chans, s, clock=lambda: night_over)
     assert report.sent == 3 and len(delivery._SENT["out"]) == 1
     assert len(_lines(tmp_path)) == 3
+
+
+def test_cron_digest_fires_on_its_schedule(tmp_path, http_server):
+    _site(http_server, 2)
+    s = _jsonl_settings(tmp_path, http_server, digest="0 8 * * *")
+    _, sent = run_once(s)
+    assert sent.sent == 0
+    now = datetime.now(UTC)
+    next_eight = (now + timedelta(days=1)).replace(hour=8, minute=0, second=5, microsecond=0)
+    if now.hour < 8:
+        next_eight -= timedelta(days=1)
+    with open_store(s) as store:
+        chans = notifiers.build_all(s)
+        early = delivery.deliver_due(
+            store, chans, s, clock=lambda: next_eight - timedelta(minutes=1)
+        )
+        on_time = delivery.deliver_due(store, chans, s, clock=lambda: next_eight)
+    assert early.sent == 0 and on_time.sent == 2
+    assert len(_lines(tmp_path)) == 2
