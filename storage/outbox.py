@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 import socket
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,14 +22,17 @@ from models import Alert, Match, Place
 from storage.db import from_iso, iso, write
 
 LEASE = timedelta(minutes=5)
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
+OWNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def _alive(owner: str) -> bool:
-    """Is the process that took a lease still running? (Unknown hosts: assume yes.)"""
-    host, _, pid = owner.rpartition(":")
+    """Is the process that took a lease still running? host:pid:token; a different token on
+    our own pid is a dead predecessor (containers restart as pid 1). Other hosts: assume yes."""
+    host, pid, token = (owner.split(":") + ["", ""])[:3]
     if host != socket.gethostname() or not pid.isdigit():
         return True
+    if int(pid) == os.getpid():
+        return owner == OWNER
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

@@ -210,8 +210,22 @@ def test_leases_of_a_dead_process_are_reclaimed(store):
     (alert,) = store.due_alerts(NOW)
     store.mark_sending([alert.id], NOW)
     assert store.reclaim_leases(NOW) == 0  # our own lease: kept
-    dead = f"{socket.gethostname()}:{2**22 + 12345}"  # above pid_max: no such process
+    dead = f"{socket.gethostname()}:{2**22 + 12345}:abcd"  # above pid_max: no such process
     store.db.execute("UPDATE alerts SET lease_owner = ?", [dead])
     assert store.due_alerts(NOW) == []
     assert store.reclaim_leases(NOW) == 1
     assert [a.id for a in store.due_alerts(NOW)] == [alert.id]
+
+
+def test_lease_of_a_predecessor_with_our_pid_is_reclaimed(store):
+    import os
+    import socket
+
+    (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW)
+    store.complete_article(store.article(aid), text="", text_status="x", meta={},
+                           matches=[_match()], channels={"W": ["mail"]}, now=NOW)  # fmt: skip
+    (alert,) = store.due_alerts(NOW)
+    store.mark_sending([alert.id], NOW)
+    store.db.execute("UPDATE alerts SET lease_owner = ?",
+                     [f"{socket.gethostname()}:{os.getpid()}:0ld0"])  # fmt: skip
+    assert store.reclaim_leases(NOW) == 1
