@@ -121,6 +121,9 @@ async def poll_due_feeds(
     results = await asyncio.gather(*(one(f) for f in due))
     report.feeds = [r for r in results if r is not None]
     report.seconds = time.monotonic() - started
+    if len(report.feeds) > 1 and len(report.failed) == len(report.feeds):
+        log.warning("every feed failed this cycle: is the network reachable (proxy, DNS)? "
+                    "`bot.py demo` shows the bot at work offline")  # fmt: skip
     return report
 
 
@@ -141,8 +144,9 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
     except Exception as exc:  # a bug must not stop the other feeds: report, leave it due
         log.exception("feed=%r internal error", feed.name)
         return FeedReport(feed.name, "error", error=f"internal error: {type(exc).__name__}: {exc}")
-    log.info("feed=%r %s new=%d alerts=%d%s", feed.name, report.status, report.new,
-             report.alerts, f" error={report.error}" if report.error else "")  # fmt: skip
+    level = logging.WARNING if report.error else logging.INFO
+    log.log(level, "feed=%r %s new=%d alerts=%d%s", feed.name, report.status, report.new,
+            report.alerts, f" error={report.error}" if report.error else "")  # fmt: skip
     return report
 
 
