@@ -100,28 +100,27 @@ def search(
             for i, rank in picked if i in rows and rows[i]["duplicate_of"] is None]  # fmt: skip
 
 
-FIRST_WINDOW = 20_000
+RANK_POOL = 1000
 
 
 def _pick_ranked(
     db: sqlite_utils.Database, query: str, where: str, args: list[Any], limit: int
 ) -> list[tuple[int, float]]:
-    """bm25 over a window of the newest articles, widened x8 until it holds a page of hits or
-    the whole archive: a common word in a million articles ranks thousands of rows, not all
-    of its matches. Within the window the best hits come first; older articles are reached
-    as soon as recent ones do not fill the page (or with --since/--until)."""
-    (top,) = db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()
-    window = FIRST_WINDOW
-    while True:
-        low = top - window
-        rows = db.execute(
-            f"SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ?"
-            f"{where} ORDER BY rank LIMIT ?",
-            [query, low, *args, limit],
-        ).fetchall()
-        if len(rows) >= limit or low <= 0:
-            return rows
-        window *= 8
+    """bm25 over the newest RANK_POOL matches: FTS5 walks its doclists newest first and stops
+    once it has them, then ranks only those. A common word in a million articles costs a
+    thousand rows, not all of its matches. Older articles: --since/--until, or --newest."""
+    recent = db.execute(
+        f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{where}"
+        " ORDER BY rowid DESC LIMIT ?",
+        [query, *args, max(RANK_POOL, limit)],
+    ).fetchall()
+    if not recent:
+        return []
+    return db.execute(
+        f"SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?{where}"
+        " ORDER BY rank LIMIT ?",
+        [query, recent[-1][0], *args, limit],
+    ).fetchall()
 
 
 def _query_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
