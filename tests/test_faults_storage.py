@@ -38,7 +38,8 @@ def _site(server: LocalServer, n: int) -> list[str]:
     items = [(f"g{i}", f"Story {i}", links[i], f"Aleppo update {i}") for i in range(n)]
     server.route("/f.xml", Reply(200, rss(items), {"Content-Type": "application/rss+xml"}))
     for i in range(n):
-        server.route(f"/p/{i}.html", Reply(200, page(f"Story {i}", LONG),
+        text = [f"Dispatch {i} from our correspondent, filed overnight.", *LONG]  # distinct
+        server.route(f"/p/{i}.html", Reply(200, page(f"Story {i}", text),
                                            {"Content-Type": "text/html; charset=utf-8"}))  # fmt: skip
     return links
 
