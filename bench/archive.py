@@ -21,7 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import RESULTS, median, percentile, ratio, save, table, target, vocabulary
+from bench.common import RESULTS, median, percentile, ratio, save, table, target
+from bench.corpus import vocabulary
 
 WORDS_TEXT = 400
 APP_SAMPLE = 2000

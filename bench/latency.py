@@ -19,18 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    PYTHON,
-    ROOT,
-    FeedServer,
-    LogWatcher,
-    build_feed,
-    median,
-    save,
-    table,
-    target,
-    write_toml,
-)
+from bench.common import PYTHON, ROOT, median, save, table, target
+from bench.corpus import build_feed
+from bench.server import FeedServer, LogWatcher, write_toml
 
 SLACK = 2.0
 

@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.common import news_texts, ratio, save, table, target, vocabulary
+from bench.common import ratio, save, table, target
+from bench.corpus import news_texts, vocabulary
 
 ARTICLES = 200
 LOCATION_EVERY = 10  # one watch in ten has a location ...

@@ -14,17 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    PYTHON,
-    ROOT,
-    LogWatcher,
-    ServerProcess,
-    proc_status,
-    save,
-    table,
-    target,
-    write_toml,
-)
+from bench.common import PYTHON, ROOT, proc_status, save, table, target
+from bench.server import LogWatcher, ServerProcess, write_toml
 
 TARGET_MB = 300
 

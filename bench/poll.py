@@ -18,15 +18,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench.common import (
-    ServerProcess,
-    build_feed,
-    loopback_resolver,
-    ratio,
-    save,
-    table,
-    target,
-)
+from bench.common import ratio, save, table, target
+from bench.corpus import build_feed
+from bench.server import ServerProcess, loopback_resolver
 
 ITEMS = 50
 HOSTS = 100  # feeds are spread over this many outlet host names (per-host limits apply)
