@@ -25,6 +25,7 @@ import lxml.html
 from lxml.etree import ParserError as LxmlParserError
 
 from errors import ParseError
+from feeds.jsonfeed import looks_like_json, parse_json_feed
 from models import Entry, FetchResult, ParsedFeed
 
 MAX_ENTRIES = 2000
@@ -134,6 +135,8 @@ async def parse_async(result: FetchResult) -> ParsedFeed:
 def parse_bytes(content: bytes, url: str = "", content_type: str = "") -> ParsedFeed:
     if not content.strip():
         raise ParseError(f"{url}: empty response where a feed was expected")
+    if looks_like_json(content, content_type):
+        return parse_json_feed(content, url, to_text)
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type

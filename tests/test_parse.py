@@ -84,3 +84,43 @@ def test_parse_async_uses_the_pool_and_reports_errors():
     with pytest.raises(ParseError) as exc:
         asyncio.run(parse_async(page))
     assert "site changed" in exc.value.hint
+
+
+JSON_FEED = b"""{"version": "https://jsonfeed.org/version/1.1", "title": "JSON Wire",
+ "home_page_url": "https://wire.example/", "feed_url": "https://wire.example/feed.json",
+ "items": [
+  {"id": "1", "url": "/news/aleppo", "title": "Convoy reaches <b>Aleppo</b>",
+   "content_html": "<p>Trucks arrived in <em>Aleppo</em>.</p>", "date_published": "2026-11-20T10:00:00Z",
+   "authors": [{"name": "Rana"}]},
+  {"id": "2", "external_url": "https://other.example/x", "content_text": "Plain text only",
+   "date_modified": "2026-11-21T08:00:00+02:00"}
+ ]}"""
+
+
+def test_json_feed():
+    feed = parse_bytes(JSON_FEED, "https://wire.example/feed.json", "application/feed+json")
+    assert feed.title == "JSON Wire" and len(feed.entries) == 2
+    a, b = feed.entries
+    assert a.link == "https://wire.example/news/aleppo" and a.title == "Convoy reaches Aleppo"
+    assert a.content == "Trucks arrived in Aleppo." and a.author == "Rana"
+    assert a.published.isoformat() == "2026-11-20T10:00:00+00:00"
+    assert b.link == "https://other.example/x" and b.published.hour == 6
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"a": 1}', b"{not json", b"[1, 2]"], ids=["other", "bad", "list"]
+)
+def test_json_that_is_not_a_json_feed(body):
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_bytes(body, "https://x/feed.json", "application/json")
+
+
+def test_real_json_feeds_parse(shared_dir):
+    root = shared_dir / "corpora"
+    for path in [
+        root / "feedparser/tests/json/example.json",
+        root / "real-feeds/feedjira/spec/sample_feeds/json_feed.json",
+        root / "real-feeds/fastfeedparser-benchmark_data/d4b7ab74da763119.xml",
+    ]:
+        feed = parse_bytes(path.read_bytes(), "https://example.org/feed.json")
+        assert feed.entries and all(e.title or e.summary for e in feed.entries), path
