@@ -38,7 +38,7 @@ from feeds.guard import Resolver
 __all__ = ["FEED_ACCEPT", "PAGE_ACCEPT", "Fetcher", "Resolver", "make_client", "parse_retry_after"]
 
 FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.5"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
