@@ -40,3 +40,11 @@ def smtp_server() -> Iterator[object]:
     server = SmtpServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def gazetteer() -> object:
+    """The gazetteer, loaded once per session from the index in NEWSBOT_CACHE_DIR."""
+    from matching.places import Gazetteer
+
+    return Gazetteer.load()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,17 +17,6 @@ from models import Article
 from settings import WatchSettings
 
 FIXTURE = "fixtures/000_43027f84b8114d6d.txt"
-
-
-@pytest.fixture(scope="session")
-def gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gazetteer]:
-    """One gazetteer per session, its cache in a temporary folder (never in ~)."""
-    old = os.environ.get("NEWSBOT_CACHE_DIR")
-    if old is None:
-        os.environ["NEWSBOT_CACHE_DIR"] = str(tmp_path_factory.mktemp("newsbot-cache"))
-    yield Gazetteer.load()
-    if old is None:
-        os.environ.pop("NEWSBOT_CACHE_DIR", None)
 
 
 WATCHES = [

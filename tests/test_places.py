@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,17 +15,6 @@ from matching.normalize import fold
 from matching.places import Gazetteer
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session")
-def gazetteer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gazetteer]:
-    """One gazetteer per session, its cache in a temporary folder (never in ~)."""
-    old = os.environ.get("NEWSBOT_CACHE_DIR")
-    if old is None:
-        os.environ["NEWSBOT_CACHE_DIR"] = str(tmp_path_factory.mktemp("newsbot-cache"))
-    yield Gazetteer.load()
-    if old is None:
-        os.environ.pop("NEWSBOT_CACHE_DIR", None)
 
 
 RESOLVE = [
