@@ -92,16 +92,19 @@ class OutboxStore:
             queued_at=from_iso(row["created_at"]),
         )  # fmt: skip
 
+    def _set(self, alert_ids: list[str], assignments: str, values: list[Any]) -> None:
+        """One transaction: ``UPDATE alerts SET <assignments>`` for each id."""
+        with write(self.db):
+            self.db.conn.executemany(
+                f"UPDATE alerts SET {assignments} WHERE id = ?",
+                [[*values, aid] for aid in alert_ids],
+            )
+
     def mark_sending(self, alert_ids: list[str], now: datetime) -> None:
         """Take a lease before sending, so another process or a restart does not send it
         at the same time; counts the attempt."""
-        with write(self.db):
-            for aid in alert_ids:
-                self.db.execute(
-                    "UPDATE alerts SET status = 'sending', attempts = attempts + 1,"
-                    " next_attempt_at = ?, lease_owner = ? WHERE id = ?",
-                    [iso(now + LEASE), OWNER, aid],
-                )
+        self._set(alert_ids, "status = 'sending', attempts = attempts + 1, next_attempt_at = ?,"
+                  " lease_owner = ?", [iso(now + LEASE), OWNER])  # fmt: skip
 
     def reclaim_leases(self, now: datetime) -> int:
         """Leases held by a process that died (killed between send and mark) are due now,
@@ -122,30 +125,15 @@ class OutboxStore:
         return cur.rowcount
 
     def mark_sent(self, alert_ids: list[str], now: datetime, receipt: str) -> None:
-        with write(self.db):
-            for aid in alert_ids:
-                self.db.execute(
-                    "UPDATE alerts SET status = 'sent', sent_at = ?, receipt = ?,"
-                    " last_error = NULL WHERE id = ?",
-                    [iso(now), receipt[:500], aid],
-                )
+        self._set(alert_ids, "status = 'sent', sent_at = ?, receipt = ?, last_error = NULL",
+                  [iso(now), receipt[:500]])  # fmt: skip
 
     def mark_retry(self, alert_ids: list[str], when: datetime, error: str) -> None:
-        with write(self.db):
-            for aid in alert_ids:
-                self.db.execute(
-                    "UPDATE alerts SET status = 'pending', next_attempt_at = ?, last_error = ?"
-                    " WHERE id = ?",
-                    [iso(when), error[:500], aid],
-                )
+        self._set(alert_ids, "status = 'pending', next_attempt_at = ?, last_error = ?",
+                  [iso(when), error[:500]])  # fmt: skip
 
     def mark_failed(self, alert_ids: list[str], error: str) -> None:
-        with write(self.db):
-            for aid in alert_ids:
-                self.db.execute(
-                    "UPDATE alerts SET status = 'failed', last_error = ? WHERE id = ?",
-                    [error[:500], aid],
-                )
+        self._set(alert_ids, "status = 'failed', last_error = ?", [error[:500]])
 
     def list_alerts(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         where, args = ("WHERE status = ?", [status]) if status else ("", [])
