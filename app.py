@@ -13,6 +13,7 @@ from typing import Any
 
 import delivery
 import notifiers
+from errors import ConfigError, PlaceError, QueryError
 from feeds.fetch import Resolver, make_client
 from pipeline import Context, CycleReport, poll_due_feeds, utcnow
 from settings import Settings
@@ -25,7 +26,10 @@ def build_ruleset(settings: Settings) -> Any:
     """Compile every watch once (QueryError/PlaceError name the watch)."""
     from matching.rules import compile_rules
 
-    return compile_rules(settings.watches)
+    try:
+        return compile_rules(settings.watches)
+    except (PlaceError, QueryError) as err:  # a watch that cannot work is a config error
+        raise ConfigError(err.message, err.hint) from err
 
 
 def open_store(settings: Settings) -> Store:

@@ -221,3 +221,18 @@ def test_watches_backfill_records_without_alerting(tmp_path, http_server):
     assert "2 alerts queued" in r.stdout
     r = bot("--config", str(cfg), "watches", "backfill", "Nope")
     assert r.returncode == 2 and "no watch named 'Nope'" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("watch", "message"),
+    [
+        ('locations = ["Atlantisville, ZZ"]', "location 'Atlantisville, ZZ'"),
+        ('query = "a AND (b"', "position 8"),
+    ],
+    ids=["unknown-place", "bad-query"],
+)
+def test_a_watch_that_cannot_work_is_a_config_error(tmp_path, watch, message):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[[watches]]\nname = "w"\n{watch}\n')
+    r = bot("--config", str(cfg), "check")
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr
