@@ -4,7 +4,9 @@ Each alert is leased ('sending') before the send and marked only after the chann
 it. A failure is retried with exponential backoff (or the channel's Retry-After); a permanent
 error, or running out of attempts, marks it failed: visible in `bot.py alerts`, re-queued by
 `alerts retry`. One poison alert never blocks the others: it moves to the back of the queue.
-A channel with a digest period collects its alerts and sends one message per period.
+A digest (a period, or a cron schedule) collects a channel's alerts into one message; quiet
+hours hold them and send what waited as one message; a per-channel rate limit folds what
+exceeds it into one message.
 """
 
 from __future__ import annotations
@@ -44,11 +46,13 @@ def backoff(attempts: int, retry_after: float | None = None) -> float:
     return min(BASE_BACKOFF * 2 ** max(attempts - 1, 0), MAX_BACKOFF)
 
 
-def _digest_period(settings: Settings, alert: Alert) -> float | str | None:
+def _digest_period(
+    settings: Settings, watches: Mapping[str, Any], alert: Alert
+) -> float | str | None:
     if alert.kind != "match":
         return None
     cfg = settings.notifiers.get(alert.channel)
-    watch = next((w for w in settings.watches if w.name == alert.watch), None)
+    watch = watches.get(alert.watch)
     return (watch.digest if watch else None) or (cfg.digest if cfg else None)
 
 
@@ -84,8 +88,9 @@ def deliver_due(
     by_channel: dict[str, list[Alert]] = defaultdict(list)
     for alert in store.due_alerts(now, limit):
         by_channel[alert.channel].append(alert)
-    for _channel, alerts in by_channel.items():
-        _deliver_channel(store, notifiers, settings, alerts, clock, report)
+    watches = {w.name: w for w in settings.watches}
+    for alerts in by_channel.values():
+        _deliver_channel(store, notifiers, settings, watches, alerts, clock, report)
     return report
 
 
@@ -105,8 +110,9 @@ def deliver_all_due(
 
 
 def _deliver_channel(
-    store: Store, notifiers: Mapping[str, Any], settings: Settings, alerts: list[Alert],
-    clock: Callable[[], datetime], report: DeliveryReport,
+    store: Store, notifiers: Mapping[str, Any], settings: Settings,
+    watches: Mapping[str, Any], alerts: list[Alert], clock: Callable[[], datetime],
+    report: DeliveryReport,
 ) -> None:  # fmt: skip
     """One channel's due alerts: quiet hours hold them, digests collect them, the rate limit
     folds what exceeds it (and what waited through quiet hours) into one message."""
@@ -117,7 +123,7 @@ def _deliver_channel(
     batches: dict[float | str, list[Alert]] = defaultdict(list)
     immediate: list[Alert] = []
     for alert in alerts:
-        period = _digest_period(settings, alert)
+        period = _digest_period(settings, watches, alert)
         (batches[period] if period else immediate).append(alert)
     for period, group in batches.items():
         if _digest_ready(group, period, now, cfg.timezone if cfg else "UTC"):
