@@ -80,6 +80,9 @@ NON_PLACE_WORDS = frozenset(
     [
         "pepper",
         "peppers",
+        "high",  # Palmyra High (School)
+        "school",
+        "schools",
         "soap",
         "soaps",
         "pine",

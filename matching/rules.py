@@ -26,6 +26,7 @@ article (``getattr(article, field)[start:end] == text``) and a ~200-character sn
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -354,8 +355,8 @@ class _Compiler:
         for key, model in models:
             entry = _Entry("location", spec, place=place, model=model)
             eid = self._watch_entry(index, ("location", spec, place.geonameid, key), entry)
-            if eid >= 0:
-                self.patterns.add(key, eid)
+            for form in [key, *slavic_forms(key)] if eid >= 0 else ():
+                self.patterns.add(form, eid)
         return spec, place, aliases
 
     def _spot(self, watch: str, spec: str) -> _Spot:
@@ -381,7 +382,8 @@ class _Compiler:
 
 
 def word_forms(key: str) -> list[str]:
-    """A folded term and the plural forms of its last word (Latin script only)."""
+    """A folded term, the plural forms of its last word (Latin script), its case forms
+    (Cyrillic)."""
     if not key:
         return []
     forms = [key]
@@ -390,7 +392,25 @@ def word_forms(key: str) -> list[str]:
         forms += [key + "s", key + "es"]
         if last.endswith("y"):
             forms.append(key[:-1] + "ies")
-    return forms
+    return forms + slavic_forms(key)
+
+
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]{4,}")
+_SLAVIC_ENDINGS = {"а": ("ы", "е", "у", "ой", "ою", "и"), "я": ("и", "е", "ю", "ей", "ею")}
+
+
+def slavic_forms(key: str) -> list[str]:
+    """Case forms of a Cyrillic name or word (folded): Пальмира -> Пальмиры, Пальмире,
+    Пальмиру, Пальмирой; Дамаск -> Дамаска, Дамаске, Дамаском. Names ending in another vowel
+    (Алеппо) do not decline."""
+    last = key.rsplit(" ", 1)[-1]
+    if not _CYRILLIC.fullmatch(last):
+        return []
+    if last[-1] in _SLAVIC_ENDINGS:
+        return [key[:-1] + e for e in _SLAVIC_ENDINGS[last[-1]]]
+    if last[-1] in "оеиуыэюёьй":
+        return []
+    return [key + e for e in ("а", "у", "е", "ом", "ы", "ой")]
 
 
 def compile_rules(watches: Sequence[WatchSettings], gazetteer: Gazetteer | None = None) -> Ruleset:

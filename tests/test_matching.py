@@ -89,6 +89,10 @@ CASES = [
     ("palmyra-township", "Palmyra Township trustees met on Monday", "palmyra", False),
     ("palmyra-new", "New Palmyra residents protest", "palmyra", False),
     ("palmyra-palm", "The Palmyra palm yields sweet sap", "palmyra", False),
+    ("palmyra-high-school", "Palmyra High School football team wins again", "palmyra", False),
+    ("palmyra-russian-accusative", "Боевики вошли в Пальмиру ночью", "palmyra", True),
+    ("palmyra-russian-genitive", "Бои у Пальмиры продолжаются", "palmyra", True),
+    ("palmyra-russian-adjective", "Пальмирская культура", "palmyra", False),
     (
         "palmyra-nj-neighbours",
         "Police in Palmyra arrested a man wanted in Cinnaminson and Riverton, New Jersey",
