@@ -5,9 +5,10 @@ every article still marked unprocessed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -18,6 +19,13 @@ from storage.db import from_iso, iso, write
 from storage.outbox import alert_id
 
 MIN_DEDUP_TEXT = 400  # shorter texts (briefs, stubs) are too alike to call copies
+MIN_HEADLINE_WORDS = 6  # "Live updates", "Morning briefing" are not one story
+HEADLINE_WINDOW = timedelta(days=2)
+
+
+def _title_key(title: str) -> str | None:
+    words = re.findall(r"\w+", title.casefold())
+    return " ".join(words) if len(words) >= MIN_HEADLINE_WORDS else None
 
 
 @dataclass(frozen=True)
@@ -157,12 +165,16 @@ class ArchiveStore:
         meta = d.meta
         canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
         text_hash = content_hash(d.text) if len(d.text) >= MIN_DEDUP_TEXT else None
-        dup = self._duplicate_of(d.article.id, canonical, text_hash)
+        title_key = _title_key(d.article.title)
+        dup = self._duplicate_of(d.article.id, canonical, text_hash) or (
+            self._same_headline(d.article, title_key) if title_key else None
+        )
         self.db.execute(
             "UPDATE articles SET text = ?, text_status = ?, canonical_url = ?, duplicate_of = ?,"
-            " language = ?, text_hash = ?, processed = 1, processed_at = ? WHERE id = ?",
+            " language = ?, text_hash = ?, title_key = ?, processed = 1, processed_at = ?"
+            " WHERE id = ?",
             [d.text, d.text_status, canonical, dup, meta.get("language") or d.article.language,
-             text_hash, iso(now), d.article.id],
+             text_hash, title_key, iso(now), d.article.id],
         )  # fmt: skip
         if dup is not None:
             return 0
@@ -198,6 +210,17 @@ class ArchiveStore:
             if row:
                 return int(row[0])
         return None
+
+    def _same_headline(self, article: Article, title_key: str) -> int | None:
+        """A wire story carried by two outlets under their own links and page furniture:
+        the same headline (6+ words) within two days of each other is one story."""
+        low, high = article.published - HEADLINE_WINDOW, article.published + HEADLINE_WINDOW
+        row = self.db.execute(
+            "SELECT id FROM articles WHERE title_key = ? AND id != ? AND duplicate_of IS NULL"
+            " AND published BETWEEN ? AND ? ORDER BY id LIMIT 1",
+            [title_key, article.id, iso(low), iso(high)],
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def _insert_matches(self, article_id: int, matches: Iterable[Match], now: datetime) -> None:
         for m in matches:

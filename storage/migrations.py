@@ -164,3 +164,10 @@ def m004_text_hash(db: sqlite_utils.Database) -> None:
 def m005_alert_lease_owner(db: sqlite_utils.Database) -> None:
     """Who holds a 'sending' lease (host:pid): a restart reclaims a dead process's leases."""
     db.execute("ALTER TABLE alerts ADD COLUMN lease_owner TEXT")
+
+
+@MIGRATIONS()
+def m006_title_key(db: sqlite_utils.Database) -> None:
+    """Folded headline: the same wire story from two outlets (own links, own pages) is one."""
+    db.execute("ALTER TABLE articles ADD COLUMN title_key TEXT")
+    db.execute("CREATE INDEX articles_title_key ON articles(title_key) WHERE title_key IS NOT NULL")

@@ -229,3 +229,16 @@ def test_lease_of_a_predecessor_with_our_pid_is_reclaimed(store):
     store.db.execute("UPDATE alerts SET lease_owner = ?",
                      [f"{socket.gethostname()}:{os.getpid()}:0ld0"])  # fmt: skip
     assert store.reclaim_leases(NOW) == 1
+
+
+def test_same_headline_from_two_outlets_is_one_story(store):
+    title = "Convoy reaches besieged district of Aleppo after nine days"
+    ids = store.save_entries(store.feed("A"), [_e(1, title=title)], "guid", NOW)
+    ids += store.save_entries(store.feed("B"), [_e(2, link="http://b.example/x",
+                                                   title=title.upper() + "!")], "guid", NOW)  # fmt: skip
+    ids += store.save_entries(store.feed("B"), [_e(3, title="Live updates")], "guid", NOW)
+    ids += store.save_entries(store.feed("A"), [_e(4, title="Live updates")], "guid", NOW)
+    queued = [store.complete_article(store.article(i), text=f"text {i}", text_status="x",
+                                     meta={}, matches=[_match()], channels={"W": ["mail"]},
+                                     now=NOW) for i in ids]  # fmt: skip
+    assert queued == [1, 0, 1, 1]  # short generic headlines are not merged
