@@ -26,7 +26,6 @@ article (``getattr(article, field)[start:end] == text``) and a ~200-character sn
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from errors import PlaceError, QueryError
 from matching import disambig, query
 from matching.automaton import PatternSet
+from matching.forms import slavic_forms, word_forms
 from matching.normalize import Folded, fold, normalize
 from matching.places import Gazetteer
 from models import Article, Match, Place
@@ -379,38 +379,6 @@ class _Compiler:
             for name in model.blockers:
                 self._named_pattern("blocker", name)
         return self._models[key]
-
-
-def word_forms(key: str) -> list[str]:
-    """A folded term, the plural forms of its last word (Latin script), its case forms
-    (Cyrillic)."""
-    if not key:
-        return []
-    forms = [key]
-    last = key.rsplit(" ", 1)[-1]
-    if last.isascii() and last.isalpha() and len(last) > 1:
-        forms += [key + "s", key + "es"]
-        if last.endswith("y"):
-            forms.append(key[:-1] + "ies")
-    return forms + slavic_forms(key)
-
-
-_CYRILLIC = re.compile(r"[\u0400-\u04ff]{4,}")
-_SLAVIC_ENDINGS = {"а": ("ы", "е", "у", "ой", "ою", "и"), "я": ("и", "е", "ю", "ей", "ею")}
-
-
-def slavic_forms(key: str) -> list[str]:
-    """Case forms of a Cyrillic name or word (folded): Пальмира -> Пальмиры, Пальмире,
-    Пальмиру, Пальмирой; Дамаск -> Дамаска, Дамаске, Дамаском. Names ending in another vowel
-    (Алеппо) do not decline."""
-    last = key.rsplit(" ", 1)[-1]
-    if not _CYRILLIC.fullmatch(last):
-        return []
-    if last[-1] in _SLAVIC_ENDINGS:
-        return [key[:-1] + e for e in _SLAVIC_ENDINGS[last[-1]]]
-    if last[-1] in "оеиуыэюёьй":
-        return []
-    return [key + e for e in ("а", "у", "е", "ом", "ы", "ой")]
 
 
 def compile_rules(watches: Sequence[WatchSettings], gazetteer: Gazetteer | None = None) -> Ruleset:

@@ -10,9 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from errors import PlaceError, QueryError
+from matching.forms import word_forms
 from matching.normalize import fold
 from matching.places import Gazetteer
-from matching.rules import Ruleset, compile_rules, word_forms
+from matching.rules import Ruleset, compile_rules
 from models import Article
 from settings import WatchSettings
 
