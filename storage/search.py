@@ -18,6 +18,7 @@ import sqlite_utils
 
 from errors import QueryError
 from storage.db import iso
+from storage.snippets import snippet
 
 WEIGHTS = (10.0, 3.0, 1.0)  # title, summary, text
 MARK = ("[", "]")
@@ -65,9 +66,9 @@ def search(
     location: str | None = None, since: datetime | None = None, until: datetime | None = None,
     limit: int = 20, order: str = "rank",
 ) -> list[Hit]:  # fmt: skip
-    """Ranked hits (order="rank", bm25 configured once as the FTS5 rank) or newest first
-    (order="newest"). A bounded plan: the FTS query picks the ids (rank only, no snippets),
-    then snippets and article columns are computed for the rows shown only."""
+    """Ranked hits (order="rank": bm25, title weighted above summary and body, over the
+    newest matches) or newest first (order="newest"). A bounded plan: the FTS query picks
+    the ids, then article columns and snippets are made for the rows shown only."""
     where, args = _filters(watch, feed, location, since, until)
     try:
         if order == "rank":
@@ -82,22 +83,19 @@ def search(
             return []
         ids = [r[0] for r in picked]
         marks = ",".join("?" * len(ids))
-        snips = dict(db.execute(
-            f"SELECT rowid, snippet(articles_fts, -1, '{MARK[0]}', '{MARK[1]}', '…', 24)"
-            f" FROM articles_fts WHERE articles_fts MATCH ? AND rowid IN ({marks})",
-            [query, *ids]).fetchall())  # fmt: skip
     except sqlite3.OperationalError as exc:
         raise _query_error(query, exc) from exc
     except (UnicodeEncodeError, ValueError) as exc:  # lone surrogates from a non-UTF-8 argv
         raise QueryError(f"search: the query is not valid text: {exc}", 0) from exc
     rows = {r["id"]: r for r in db.query(
-        f"SELECT a.id, a.title, a.link, a.feed, a.published, a.duplicate_of,"
+        f"SELECT a.id, a.title, a.summary, a.text, a.link, a.feed, a.published, a.duplicate_of,"
         f" (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,"
         f" (SELECT group_concat(DISTINCT m.place) FROM matches m WHERE m.article_id = a.id) AS places"
         f" FROM articles a WHERE a.id IN ({marks})", ids)}  # fmt: skip
-    return [Hit(i, rows[i]["title"], rows[i]["link"], rows[i]["feed"], rows[i]["published"],
-                snips.get(i) or "", rows[i]["watches"] or "", rows[i]["places"] or "", rank)
-            for i, rank in picked if i in rows and rows[i]["duplicate_of"] is None]  # fmt: skip
+    return [Hit(i, r["title"], r["link"], r["feed"], r["published"],
+                snippet((r["text"], r["summary"], r["title"]), query, MARK),
+                r["watches"] or "", r["places"] or "", rank)
+            for i, rank in picked if (r := rows.get(i)) and r["duplicate_of"] is None]  # fmt: skip
 
 
 RANK_POOL = 1000
@@ -116,9 +114,10 @@ def _pick_ranked(
     ).fetchall()
     if not recent:
         return []
-    return db.execute(
-        f"SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?{where}"
-        " ORDER BY rank LIMIT ?",
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    return db.execute(  # bm25() as a column, not FTS5's rank: the rowid bound is then honoured
+        f"SELECT rowid, bm25(articles_fts, {weights}) AS score FROM articles_fts"
+        f" WHERE articles_fts MATCH ? AND rowid >= ?{where} ORDER BY score LIMIT ?",
         [query, recent[-1][0], *args, limit],
     ).fetchall()
 
