@@ -65,10 +65,18 @@ def snippet(fields: Sequence[str], query: str, marks: tuple[str, str] = ("[", "]
     return " ".join(first[: 2 * WINDOW].split())
 
 
+def highlight(text: str, query: str, marks: tuple[str, str] = ("[", "]")) -> str:
+    """The whole ``text`` with every hit of the query marked (for titles)."""
+    pattern = query_pattern(query)
+    folded, where = fold_with_map(text)
+    hits = list(pattern.finditer(folded)) if pattern and text else []
+    return _window(text, folded, where, hits, marks, whole=True) if hits else text
+
+
 def _window(text: str, folded: str, where: list[int], hits: list[re.Match[str]],
-            marks: tuple[str, str]) -> str:  # fmt: skip
-    start = max(where[hits[0].start()] - WINDOW, 0)
-    end = min(where[hits[0].start()] + WINDOW, len(text))
+            marks: tuple[str, str], *, whole: bool = False) -> str:  # fmt: skip
+    start = 0 if whole else max(where[hits[0].start()] - WINDOW, 0)
+    end = len(text) if whole else min(where[hits[0].start()] + WINDOW, len(text))
     pieces, cursor = [], start
     for h in hits:
         a, b = where[h.start()], where[h.end() - 1] + 1

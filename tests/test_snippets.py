@@ -37,3 +37,12 @@ def test_window_and_fallback():
 def test_odd_queries_do_not_crash(query):
     query_pattern(query)
     snippet(["Straße in Aleppo"], query)
+
+
+def test_highlight_marks_every_hit_in_the_whole_text():
+    from storage.snippets import highlight
+
+    assert (
+        highlight("Aleppo: convoy reaches ALEPPO", "aleppo") == "[Aleppo]: convoy reaches [ALEPPO]"
+    )
+    assert highlight("No hit here", "aleppo") == "No hit here"

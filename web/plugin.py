@@ -77,6 +77,23 @@ def render_cell(value: Any, column: str, table: str | None, database: str, datas
 def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
     if datasette in OURS and database == DB_NAME:
         conn.create_function("newsbot_html_escape", 1, _html_escape, deterministic=True)
+        conn.create_function("newsbot_snippet", 4, _snippet, deterministic=True)
+        conn.create_function("newsbot_highlight", 2, _highlight, deterministic=True)
+
+
+def _snippet(text: Any, summary: Any, title: Any, query: Any) -> str:
+    """The search page's snippet, made for the rows shown only (storage.snippets)."""
+    from storage.snippets import snippet
+
+    fields = tuple(str(v) if v else "" for v in (text, summary, title))
+    return snippet(fields, str(query or ""), (MARK_OPEN, MARK_CLOSE))
+
+
+def _highlight(text: Any, query: Any) -> str | None:
+    """The title with the search's hits marked (storage.snippets)."""
+    from storage.snippets import highlight
+
+    return None if text is None else highlight(str(text), str(query or ""), (MARK_OPEN, MARK_CLOSE))
 
 
 def _html_escape(value: Any) -> str | None:

@@ -21,22 +21,37 @@ _ARTICLE_FILTERS = """
                              WHERE fe.article_id = a.id AND f.name = :feed))
   AND (:since = '' OR a.published >= :since)"""
 
+_QUERY = "(CASE WHEN trim(:q) = '' THEN '\"\"' ELSE :q END)"
+
+# Bounded like `bot.py search` (storage/search.py): the newest 1,000 matches are picked, ranked
+# with bm25() as a column (FTS5 honours the rowid bound then), and only the 100 rows shown get
+# a snippet, made by newsbot_snippet (web.plugin) instead of FTS5's snippet(), which re-runs
+# the query for every row.
 SEARCH = f"""
+WITH recent AS (
+  SELECT rowid FROM articles_fts
+  WHERE articles_fts MATCH {_QUERY}
+    AND rowid IN (SELECT a.id FROM articles a WHERE {_ARTICLE_FILTERS})
+  ORDER BY rowid DESC LIMIT 1000
+),
+ranked AS (
+  SELECT rowid AS id, bm25(articles_fts, {WEIGHTS}) AS score FROM articles_fts
+  WHERE articles_fts MATCH {_QUERY} AND rowid >= (SELECT min(rowid) FROM recent)
+    AND rowid IN (SELECT rowid FROM recent)
+  ORDER BY score LIMIT 100
+)
 SELECT
   a.id,
-  highlight(articles_fts, 0, char(2), char(3)) AS title,
-  snippet(articles_fts, -1, char(2), char(3), '…', 24) AS snippet,
+  newsbot_highlight(a.title, :q) AS title,
+  newsbot_snippet(a.text, a.summary, a.title, :q) AS snippet,
   a.feed,
   a.published,
   (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,
   (SELECT group_concat(DISTINCT m.place) FROM matches m WHERE m.article_id = a.id) AS places,
   a.link,
-  round(bm25(articles_fts, {WEIGHTS}), 4) AS score
-FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid
-WHERE articles_fts MATCH (CASE WHEN trim(:q) = '' THEN '""' ELSE :q END)
-  AND {_ARTICLE_FILTERS}
-ORDER BY bm25(articles_fts, {WEIGHTS})
-LIMIT 100
+  round(ranked.score, 4) AS score
+FROM ranked JOIN articles a ON a.id = ranked.id
+ORDER BY ranked.score
 """
 
 WATCHES = """
