@@ -27,17 +27,23 @@ _QUERY = "(CASE WHEN trim(:q) = '' THEN '\"\"' ELSE :q END)"
 # with bm25() as a column (FTS5 honours the rowid bound then), and only the 100 rows shown get
 # a snippet, made by newsbot_snippet (web.plugin) instead of FTS5's snippet(), which re-runs
 # the query for every row.
+_FTS_FILTERS = """
+  AND EXISTS (SELECT 1 FROM articles a WHERE a.id = articles_fts.rowid AND a.duplicate_of IS NULL
+              AND (:since = '' OR a.published >= :since))
+  AND (:watch = '' OR EXISTS (SELECT 1 FROM matches m WHERE m.article_id = articles_fts.rowid
+                              AND m.watch = :watch))
+  AND (:feed = '' OR EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id
+                             WHERE fe.article_id = articles_fts.rowid AND f.name = :feed))"""
+
 SEARCH = f"""
 WITH recent AS (
   SELECT rowid FROM articles_fts
-  WHERE articles_fts MATCH {_QUERY}
-    AND rowid IN (SELECT a.id FROM articles a WHERE {_ARTICLE_FILTERS})
+  WHERE articles_fts MATCH {_QUERY} {_FTS_FILTERS}
   ORDER BY rowid DESC LIMIT 1000
 ),
 ranked AS (
   SELECT rowid AS id, bm25(articles_fts, {WEIGHTS}) AS score FROM articles_fts
-  WHERE articles_fts MATCH {_QUERY} AND rowid >= (SELECT min(rowid) FROM recent)
-    AND rowid IN (SELECT rowid FROM recent)
+  WHERE articles_fts MATCH {_QUERY} AND rowid >= (SELECT min(rowid) FROM recent) {_FTS_FILTERS}
   ORDER BY score LIMIT 100
 )
 SELECT
