@@ -42,21 +42,25 @@ class Hit:
 
 def _filters(watch: str | None, feed: str | None, location: str | None,
              since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:  # fmt: skip
-    """Filters as rowid sets inside the FTS query, so ranking only sees qualifying rows."""
+    """Filters as per-row checks on the FTS rows (EXISTS ... = articles_fts.rowid): a
+    `rowid IN (set)` would make FTS5 look every id of the set up, one by one."""
+    row = "articles_fts.rowid"
     where, args = [], []
     if watch:
-        where.append("rowid IN (SELECT article_id FROM matches WHERE watch = ?)")
+        where.append(f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND m.watch = ?)")
         args.append(watch)
     if feed:
-        where.append("rowid IN (SELECT fe.article_id FROM feed_entries fe JOIN feeds f"
-                     " ON f.id = fe.feed_id WHERE f.name = ?)")  # fmt: skip
+        where.append(f"EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
+                     f" WHERE fe.article_id = {row} AND f.name = ?)")  # fmt: skip
         args.append(feed)
     if location:
-        where.append("rowid IN (SELECT article_id FROM matches WHERE place = ? COLLATE NOCASE"
-                     " OR term = ? COLLATE NOCASE OR matched_text = ? COLLATE NOCASE)")  # fmt: skip
+        where.append(f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND"
+                     " (m.place = ? COLLATE NOCASE OR m.term = ? COLLATE NOCASE"
+                     " OR m.matched_text = ? COLLATE NOCASE))")  # fmt: skip
         args += [location] * 3
     if since or until:
-        where.append("rowid IN (SELECT id FROM articles WHERE published >= ? AND published < ?)")
+        where.append(f"EXISTS (SELECT 1 FROM articles a WHERE a.id = {row}"
+                     " AND a.published >= ? AND a.published < ?)")  # fmt: skip
         args += [iso(since) if since else "", iso(until) if until else "9999"]
     return "".join(f" AND {w}" for w in where), args
 
