@@ -120,7 +120,7 @@ def run(config_path: str, keep_db: str | None = None) -> int:
 def _epilogue(s: settings_mod.Settings, ruleset: Any, keep_db: str | None) -> None:
     import demo_report
 
-    demo_report.print_quiet_articles(s)
+    demo_report.print_quiet_articles(s, ruleset)
     demo_report.print_explanation(s, ruleset)
     demo_report.print_search(s, "Aleppo")
     db = keep_db or "demo.db"

@@ -10,17 +10,25 @@ from storage import Store
 from storage.search import search
 
 
-def print_quiet_articles(s: Settings) -> None:
+def print_quiet_articles(s: Settings, ruleset: Any) -> None:
+    """What was archived without an alert, and why (the mentions that did not count)."""
     with Store.open(s.db_path) as store:
         rows = list(store.db.query(
-            "SELECT a.title, a.text_status, a.duplicate_of FROM articles a WHERE NOT EXISTS"
+            "SELECT a.id, a.duplicate_of FROM articles a WHERE NOT EXISTS"
             " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id"))  # fmt: skip
+        articles = store.articles([r["id"] for r in rows])
+    dups = {r["id"] for r in rows if r["duplicate_of"]}
     print(f"\nArchived without an alert ({len(rows)}):")
-    for r in rows:
-        why = (
-            "same story as another link (canonical URL)" if r["duplicate_of"] else "no watch fired"
-        )
-        print(f"  - {r['title']}  [{why}]")
+    for article in articles:
+        print(f"  - {article.title}")
+        if article.id in dups:
+            print("      the same story as another link: alerted once")
+            continue
+        reasons = dict.fromkeys((w, t, why) for w, t, _f, _s, why in ruleset.rejected(article))
+        for watch, text, why in list(reasons)[:2]:
+            print(f"      {watch}: {text!r} does not count: {why}")
+        if not reasons:
+            print("      no watched word or place in its title, summary or text")
 
 
 def print_explanation(s: Settings, ruleset: Any) -> None:

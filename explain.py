@@ -20,6 +20,9 @@ def explain(ruleset: Any, text: str, title: str = "") -> list[str]:
     for m in ruleset.match(article):
         by_watch.setdefault(m.watch, []).append(m)
     lines = []
+    for watch, text_, field, start, why in ruleset.rejected(article):
+        if watch not in by_watch:
+            lines.append(f"{watch}: {text_!r} at {field}[{start}] does not count: {why}")
     for watch, matches in by_watch.items():
         lines.append(f"{watch}: FIRES")
         for m in matches:

@@ -263,6 +263,14 @@ def evidence_wins_elsewhere(model: AliasModel, found: Set[str]) -> bool:
     return any(score(o, found) >= mine + MARGIN for o in model.others)
 
 
+def rival_explained(model: AliasModel, found: Set[str]) -> str:
+    """Rule 4 in words: which other place won, on which names found in the article."""
+    found = found - model.own
+    best = max(model.others, key=lambda o: score(o, found))
+    names = sorted(k for k in found if best.evidence.get(k))[:4]
+    return f"{best.place.label}: the article also names {', '.join(n.title() for n in names)}"
+
+
 def qualifier_keeps(q: tuple[str, str | None], place: Place) -> bool:
     cc, admin1 = q
     return cc == place.country_code and (admin1 is None or admin1 == place.admin1)

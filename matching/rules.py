@@ -85,6 +85,7 @@ class _Hit:
     oend: int
     value: str  # the article's field
     counts: bool | None = None  # locations: does the mention count? (computed once)
+    why: str = ""  # locations: why a mention does not count
     shown: tuple | None = None  # the Match fields after ``watch`` (computed once)
 
     def match(self, watch: str) -> Match:
@@ -188,22 +189,45 @@ class Ruleset:
         return hit.counts
 
     def _judge(self, hit: _Hit, scan: _Scan) -> bool:
+        verdict = self._verdict(hit, scan)
+        hit.why = verdict or ""
+        return verdict is None
+
+    def _verdict(self, hit: _Hit, scan: _Scan) -> str | None:
+        """None when the mention counts for the watched place, else the reason it does not."""
         text = hit.value
         model, place = hit.entry.model, hit.entry.place
         assert model is not None and place is not None
         if not disambig.capitalised(text[hit.ostart : hit.oend]):
-            return False
+            return "not capitalised: a word, not a name"
         if disambig.blocked_by_neighbours(text, hit.ostart, hit.oend):
-            return False
+            return "next to a word that makes it something else (New ..., ... pepper, ... Atoll)"
         for bstart, bend, key in scan.blockers.get(hit.field, ()):
             if bstart <= hit.start and hit.end <= bend and key in model.blockers:
-                return False
+                return f"part of the longer place name {key.title()!r}"
         qualifier = disambig.qualifier_after(text, hit.oend, self._qualifiers)
         if qualifier is not None:
-            return disambig.qualifier_keeps(qualifier, place)
+            if disambig.qualifier_keeps(qualifier, place):
+                return None
+            named = "-".join(x for x in qualifier if x)
+            return f"the qualifier after it names another place ({named})"
         if id(model) not in scan.outweighed:
             scan.outweighed[id(model)] = disambig.evidence_wins_elsewhere(model, scan.evidence)
-        return not scan.outweighed[id(model)]
+        if scan.outweighed[id(model)]:
+            return "it is " + disambig.rival_explained(model, scan.evidence)
+        return None
+
+    def rejected(self, article: Article) -> list[tuple[str, str, str, int, str]]:
+        """Location mentions that did not count, and why: (watch, text, field, start, why).
+        For explanations (`watches test`, the demo); ``match`` is what alerts."""
+        scan = self._scan(article)
+        out = []
+        for i, hits in sorted(scan.by_watch.items()):
+            for h in hits:
+                if h.entry.kind == "location" and not self._counts(h, scan):
+                    out.append((self._watches[i].name, h.value[h.ostart : h.oend], h.field,
+                                h.ostart, h.why))  # fmt: skip
+        return out
 
     def describe(self) -> list[str]:
         """Human lines for ``bot.py check``: each watch, its terms and what places resolved to."""

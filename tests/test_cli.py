@@ -200,6 +200,7 @@ def test_demo_shows_the_bot_at_work(tmp_path):
     assert "(location: Aleppo, SY)" in out and "حلب" in out  # Arabic
     assert "[Atrocities] Forensic teams begin exhuming mass grave" in out
     assert "[Syria hotspots] Palmyra village board" not in out  # Palmyra, N.Y.
+    assert "'Palmyra' does not count: it is Palmyra, US-NY" in out  # ... and the demo says why
     assert "Aleppo pepper" not in out.split("Archived without an alert")[0]
     assert "[Syria hotspots] Amman households" not in out  # only the rail named Aleppo
     assert out.count("[Syria hotspots] Deminers clear paths") == 1  # syndicated twice

@@ -334,3 +334,23 @@ def test_a_pattern_carries_each_payload_once() -> None:
     ps.add("china", 8)
     ps.build()
     assert [h.payloads for h in ps.scan("made in china")] == [(7, 8)]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Palmyra, N.Y., village board approves budget", "names another place (US-NY)"),
+        ("Sprinkle Aleppo pepper flakes over the hummus", "next to a word"),
+        ("New Palmyra residents protest", "next to a word"),
+        (
+            "Police in Palmyra arrested a man wanted in Cinnaminson and Riverton, New Jersey",
+            "it is Palmyra, US-NJ",
+        ),
+    ],
+    ids=["qualifier", "non-place-word", "longer-name", "rival-evidence"],
+)
+def test_rejected_mentions_say_why(rules: Ruleset, text: str, why: str) -> None:
+    art = article(text)
+    assert rules.match(art) == [] or all(m.kind != "location" for m in rules.match(art))
+    reasons = [r[4] for r in rules.rejected(art)]
+    assert any(why in r for r in reasons), reasons
