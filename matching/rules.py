@@ -30,10 +30,8 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
-from errors import PlaceError, QueryError
 from matching import disambig, query
 from matching.automaton import PatternSet
-from matching.forms import slavic_forms, word_forms
 from matching.normalize import Folded, fold, normalize
 from matching.places import Gazetteer
 from models import Article, Match, Place
@@ -297,122 +295,16 @@ def snippet(text: str, start: int, end: int, width: int = SNIPPET) -> str:
     return ("…" if lo > 0 else "") + body + ("…" if hi < len(text) else "")
 
 
-# ---- compiling ---------------------------------------------------------------------------
-
-
-_Spot = tuple[Place, list[str], list[tuple[str, disambig.AliasModel]]]
-
-
-class _Compiler:
-    def __init__(self, gazetteer: Gazetteer | None) -> None:
-        self._gaz = gazetteer
-        self._evidence: disambig.Evidence | None = None
-        self.patterns = PatternSet()
-        self.entries: list[_Entry] = []
-        self.watchers: list[dict[int, None]] = []  # entry id -> ordered set of watch indexes
-        self._named: dict[tuple[str, str], int] = {}  # (kind, key) -> entry id
-        self._shared: dict[tuple[object, ...], int] = {}  # what an entry means -> entry id
-        self._models: dict[tuple[int, str], disambig.AliasModel] = {}
-        self._places: dict[str, _Spot] = {}  # location spec -> its place, aliases, models
-
-    @property
-    def evidence(self) -> disambig.Evidence:
-        if self._evidence is None:
-            self._gaz = self._gaz or Gazetteer.load()
-            self._evidence = disambig.Evidence(self._gaz)
-        return self._evidence
-
-    def _entry(self, entry: _Entry) -> int:
-        self.entries.append(entry)
-        self.watchers.append({})
-        return len(self.entries) - 1
-
-    def _named_pattern(self, kind: str, key: str) -> None:
-        """One entry per evidence or blocker name, its pattern the name itself."""
-        if (kind, key) not in self._named:
-            eid = self._named[(kind, key)] = self._entry(_Entry(kind, key=key))
-            self.patterns.add(key, eid)
-
-    def _watch_entry(self, index: int, key: tuple[object, ...], entry: _Entry) -> int:
-        """The entry every watch with this term shares (one hit serves them all); -1 when it
-        existed already (its patterns are in)."""
-        eid = self._shared.get(key)
-        new = eid is None
-        if eid is None:
-            eid = self._shared[key] = self._entry(entry)
-        self.watchers[eid][index] = None
-        return eid if new else -1
-
-    def watch(self, index: int, ws: WatchSettings) -> _Watch:
-        for kw in ws.keywords:
-            eid = self._watch_entry(index, ("keyword", kw), _Entry("keyword", kw))
-            for form in word_forms(fold(kw)) if eid >= 0 else ():
-                self.patterns.add(form, eid)
-        node = self._query(index, ws) if ws.query.strip() else None
-        positive = frozenset(query.positive_terms(node)) if node is not None else frozenset()
-        locations = [self._location(index, ws.name, spec) for spec in ws.locations]
-        feeds = frozenset(ws.feeds)
-        return _Watch(ws.name, list(ws.keywords), locations, ws.query, node, feeds, positive)
-
-    def _query(self, index: int, ws: WatchSettings) -> query.Node:
-        try:
-            node = query.parse_query(ws.query)
-        except QueryError as exc:
-            raise QueryError(f"watch {ws.name!r}: query: {exc.message}", exc.position) from exc
-        for term in dict.fromkeys(query.terms_of(node)):
-            key = fold(term.text)
-            if not key:
-                raise QueryError(
-                    f"watch {ws.name!r}: query term {term.text!r} has no letters or digits",
-                    ws.query.find(term.text),
-                )
-            entry = _Entry("query", term.text, query_term=term)
-            eid = self._watch_entry(index, ("query", term), entry)
-            for form in ([key] if term.prefix else word_forms(key)) if eid >= 0 else ():
-                self.patterns.add(form, eid, prefix=term.prefix)
-        return node
-
-    def _location(self, index: int, watch: str, spec: str) -> tuple[str, Place, list[str]]:
-        if spec not in self._places:
-            self._places[spec] = self._spot(watch, spec)
-        place, aliases, models = self._places[spec]
-        for key, model in models:
-            entry = _Entry("location", spec, place=place, model=model)
-            eid = self._watch_entry(index, ("location", spec, place.geonameid, key), entry)
-            for form in [key, *slavic_forms(key)] if eid >= 0 else ():
-                self.patterns.add(form, eid)
-        return spec, place, aliases
-
-    def _spot(self, watch: str, spec: str) -> _Spot:
-        gaz = self.evidence.gaz
-        try:
-            place = gaz.resolve(spec)
-        except PlaceError as exc:
-            raise PlaceError(f"watch {watch!r}: location {spec!r}: {exc.message}") from exc
-        aliases = gaz.aliases(place, spec)
-        return place, aliases, [(fold(a), self._model(place, a, aliases)) for a in aliases]
-
-    def _model(self, place: Place, alias: str, aliases: list[str]) -> disambig.AliasModel:
-        key = (place.geonameid, fold(alias))
-        if key not in self._models:
-            model = self._models[key] = self.evidence.model(place, alias, aliases)
-            for cand in [model.watched, *model.others]:
-                for name in cand.evidence:
-                    if name not in model.own:
-                        self._named_pattern("evidence", name)
-            for name in model.blockers:
-                self._named_pattern("blocker", name)
-        return self._models[key]
-
-
 def compile_rules(watches: Sequence[WatchSettings], gazetteer: Gazetteer | None = None) -> Ruleset:
     """Compile every watch once (raises QueryError / PlaceError naming the watch).
 
     The gazetteer is loaded (``Gazetteer.load()``) only when some watch has locations.
     """
-    compiler = _Compiler(gazetteer)
+    from matching.compiler import Compiler  # the compiler builds _Entry/_Watch of this module
+
+    compiler = Compiler(gazetteer)
     compiled = [compiler.watch(i, ws) for i, ws in enumerate(watches)]
     compiler.patterns.build()
-    qualifiers = compiler.evidence.qualifiers if compiler._evidence else {}
+    qualifiers = compiler.evidence.qualifiers if compiler.has_evidence else {}
     watchers = [tuple(w) for w in compiler.watchers]
     return Ruleset(compiled, compiler.patterns, compiler.entries, watchers, qualifiers)
