@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Any
 
-from bench.common import table
+from bench.common import SHARED, table
 
 BENCHMARKS = {
     "poll": "bench.poll",
@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         p.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    if not (SHARED / "corpora").is_dir():
+        print(f"note: {SHARED}/corpora is absent: the benchmarks run on generated texts and feeds")
     summary: list[list[Any]] = []
     for name in args.names or list(BENCHMARKS):
         started = time.monotonic()

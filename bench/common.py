@@ -22,7 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results"
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("NEWSBOT_SHARED_DIR") or ROOT.parent / "shared")
 REAL_FEEDS = SHARED / "corpora" / "real-feeds" / "fastfeedparser-benchmark_data"
 GEO_DEV = SHARED / "corpora" / "geo-dev"
 PYTHON = sys.executable

@@ -42,9 +42,10 @@ def news_texts() -> tuple[tuple[str, str], ...]:
                 out.append((title, text))
     if not out:
         rng = random.Random(7)
-        words = vocabulary()
+        words = generated_words()  # not vocabulary(): it counts the words of news_texts()
+        weights = [1 / (rank + 1) for rank in range(len(words))]  # Zipf, like real text
         for i in range(200):
-            body = " ".join(rng.choice(words) for _ in range(400))
+            body = " ".join(rng.choices(words, weights, k=400))
             out.append((f"Generated story {i}", body.capitalize() + "."))
     return tuple(out)
 
@@ -114,6 +115,17 @@ _FALLBACK_WORDS = [
 ]
 
 
+_SYLLABLES = ("ka", "lo", "mi", "ra", "te", "su", "no", "vi", "de", "ba", "ri", "po", "gu", "fa")
+
+
+@lru_cache(maxsize=1)
+def generated_words() -> list[str]:
+    """Common English news words, then 2,744 made-up three-syllable words: a vocabulary big
+    enough for every benchmark when the real corpora are absent."""
+    made = [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES]
+    return _FALLBACK_WORDS + made
+
+
 @lru_cache(maxsize=1)
 def vocabulary() -> list[str]:
     """Real words ranked by frequency in the news corpora (most frequent first)."""
@@ -121,7 +133,7 @@ def vocabulary() -> list[str]:
     for title, text in news_texts():
         counts.update(w.lower() for w in _WORD.findall(f"{title} {text}"))
     words = [w for w, _ in counts.most_common() if len(w) < 20]
-    return words if len(words) > 1000 else _FALLBACK_WORDS
+    return words if len(words) > 1000 else generated_words()
 
 
 @lru_cache(maxsize=1)

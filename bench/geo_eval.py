@@ -23,12 +23,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import GEO_DEV  # noqa: E402
 from matching.places import Gazetteer, haversine  # noqa: E402
 from matching.rules import compile_rules  # noqa: E402
 from models import Article, Place  # noqa: E402
 from settings import WatchSettings  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpora" / "geo-dev"
+CORPUS = GEO_DEV
 RESULTS = ROOT / "bench" / "results" / "geo_eval.json"
 RADIUS_KM = 20.0
 MIN_ARTICLES = 3

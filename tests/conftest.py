@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from httpserver import LocalServer  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
+# NEWSBOT_SHARED_DIR=/nonexistent runs the suite as a bare clone does (CI does it once).
+SHARED = Path(os.environ.get("NEWSBOT_SHARED_DIR") or ROOT.parent / "shared")
 # One gazetteer index for the whole session and its subprocesses, kept in the checkout's
 # ignored .cache/ (built once, ~8 s), never in the user's home.
 os.environ.setdefault("NEWSBOT_CACHE_DIR", str(ROOT / ".cache"))
