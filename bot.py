@@ -25,8 +25,11 @@ DEFAULT_CONFIG = "config.toml"
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bot.py", description="newsbot: a news-monitoring bot")
-    p.add_argument("--config", default=os.environ.get("NEWSBOT_CONFIG", DEFAULT_CONFIG),
-                   help="config file (default: config.toml, or $NEWSBOT_CONFIG)")  # fmt: skip
+    p.add_argument(
+        "--config",
+        default=os.environ.get("NEWSBOT_CONFIG", DEFAULT_CONFIG),
+        help="config file (default: config.toml, or $NEWSBOT_CONFIG)",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     p.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -87,8 +90,11 @@ def _archive_filters(p: argparse.ArgumentParser) -> None:
 def _setup_logging(args: argparse.Namespace) -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     journald = "JOURNAL_STREAM" in os.environ or "INVOCATION_ID" in os.environ
-    fmt = "%(levelname)s %(name)s: %(message)s" if journald else (
-        "%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    fmt = (
+        "%(levelname)s %(name)s: %(message)s"
+        if journald
+        else ("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
     for noisy in (
         "httpx",
@@ -104,10 +110,10 @@ def _setup_logging(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging(args)
-    import commands
+    import cli
 
     try:
-        return commands.dispatch(args)
+        return cli.dispatch(args)
     except (ConfigError, StorageError) as err:
         print(f"error: {err.render()}", file=sys.stderr)
         return 2

@@ -68,27 +68,56 @@ def _app_inserts(store: Any, z: Zipf, count: int, first: int) -> float:
     started = time.perf_counter()
     for i in range(first, first + count, 50):  # a poll brings ~50 entries
         arts = [z.article(j) for j in range(i, min(i + 50, first + count))]
-        entries = [Entry(guid=a["url"], link=a["url"], title=a["title"], summary=a["summary"],
-                         published=datetime.strptime(a["published"], "%Y-%m-%dT%H:%M:%SZ")
-                         .replace(tzinfo=UTC)) for a in arts]  # fmt: skip
+        entries = [
+            Entry(
+                guid=a["url"],
+                link=a["url"],
+                title=a["title"],
+                summary=a["summary"],
+                published=datetime.strptime(a["published"], "%Y-%m-%dT%H:%M:%SZ").replace(
+                    tzinfo=UTC
+                ),
+            )
+            for a in arts
+        ]
         ids = store.save_entries(feed, entries, "guid", now)
         for aid, a in zip(ids, arts, strict=True):
             art = store.article(aid)
-            store.complete_article(art, text=a["text"], text_status="extracted", meta={},
-                                   matches=[], channels={}, now=now)  # fmt: skip
+            store.complete_article(
+                art,
+                text=a["text"],
+                text_status="extracted",
+                meta={},
+                matches=[],
+                channels={},
+                now=now,
+            )
     return time.perf_counter() - started
 
 
 def _bulk_inserts(db: Any, z: Zipf, first: int, last: int) -> float:
-    sql = ("INSERT INTO articles (url, link, title, summary, text, text_status, published,"
-           " first_seen_at, feed, processed, alerting) VALUES (?,?,?,?,?,?,?,?,?,1,1)")  # fmt: skip
+    sql = (
+        "INSERT INTO articles (url, link, title, summary, text, text_status, published,"
+        " first_seen_at, feed, processed, alerting) VALUES (?,?,?,?,?,?,?,?,?,1,1)"
+    )
     spent = 0.0
     for i in range(first, last, BATCH):
         rows = []
         for j in range(i, min(i + BATCH, last)):
             a = z.article(j)
-            rows.append((a["url"], a["url"], a["title"], a["summary"], a["text"], "extracted",
-                         a["published"], a["published"], f"outlet{j % 300}"))  # fmt: skip
+            rows.append(
+                (
+                    a["url"],
+                    a["url"],
+                    a["title"],
+                    a["summary"],
+                    a["text"],
+                    "extracted",
+                    a["published"],
+                    a["published"],
+                    f"outlet{j % 300}",
+                )
+            )
         started = time.perf_counter()
         db.conn.execute("BEGIN IMMEDIATE")
         db.conn.executemany(sql, rows)
@@ -122,11 +151,16 @@ def build(n: int, out_dir: Path) -> tuple[Path, dict[str, Any]]:
     finally:
         store.close()
     meta = {
-        "articles": n, "app_sample": sample, "app_s": app_s,
-        "app_articles_per_s": sample / app_s, "bulk_articles": n - sample, "bulk_s": bulk_s,
+        "articles": n,
+        "app_sample": sample,
+        "app_s": app_s,
+        "app_articles_per_s": sample / app_s,
+        "bulk_articles": n - sample,
+        "bulk_s": bulk_s,
         "bulk_articles_per_s": (n - sample) / bulk_s if bulk_s else None,
-        "db_bytes": path.stat().st_size, "cached": False,
-    }  # fmt: skip
+        "db_bytes": path.stat().st_size,
+        "cached": False,
+    }
     meta_path.write_text(json.dumps(meta))
     return path, meta
 
@@ -171,18 +205,22 @@ def measure(path: Path, qs: list[tuple[str, str]]) -> dict[str, Any]:
         db.conn.close()
     all_ms = [x[2] for x in lat]
     by_kind = {
-        k: {"p50_ms": median([x[2] for x in lat if x[0] == k]),
+        k: {
+            "p50_ms": median([x[2] for x in lat if x[0] == k]),
             "p95_ms": percentile([x[2] for x in lat if x[0] == k], 95),
-            "max_ms": max(x[2] for x in lat if x[0] == k)}
+            "max_ms": max(x[2] for x in lat if x[0] == k),
+        }
         for k in dict.fromkeys(x[0] for x in lat)
-    }  # fmt: skip
+    }
     slowest = sorted(lat, key=lambda x: -x[2])[:5]
     return {
-        "p50_ms": median(all_ms), "p95_ms": percentile(all_ms, 95), "max_ms": max(all_ms),
-        "by_kind": by_kind, "slowest": [{"query": q, "ms": ms, "hits": h}
-                                        for _k, q, ms, h in slowest],
+        "p50_ms": median(all_ms),
+        "p95_ms": percentile(all_ms, 95),
+        "max_ms": max(all_ms),
+        "by_kind": by_kind,
+        "slowest": [{"query": q, "ms": ms, "hits": h} for _k, q, ms, h in slowest],
         "like": like,
-    }  # fmt: skip
+    }
 
 
 def _like_baseline(db: Any, words: list[str]) -> dict[str, Any]:
@@ -204,12 +242,21 @@ def _like_baseline(db: Any, words: list[str]) -> dict[str, Any]:
         rows.append({"word": w, "like_ms": like_ms, "fts_ms": fts_ms})
     like_med = median([r["like_ms"] for r in rows])
     fts_med = median([r["fts_ms"] for r in rows])
-    return {"queries": rows, "like_p50_ms": like_med, "fts_p50_ms": fts_med,
-            "ratio_like_over_fts": ratio(like_med, fts_med)}  # fmt: skip
+    return {
+        "queries": rows,
+        "like_p50_ms": like_med,
+        "fts_p50_ms": fts_med,
+        "ratio_like_over_fts": ratio(like_med, fts_med),
+    }
 
 
-def run(quick: bool = False, full: bool = False, *, sizes: tuple[int, ...] | None = None,
-        out_dir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+def run(
+    quick: bool = False,
+    full: bool = False,
+    *,
+    sizes: tuple[int, ...] | None = None,
+    out_dir: Path | None = None,
+) -> dict[str, Any]:
     out = out_dir or RESULTS
     out.mkdir(parents=True, exist_ok=True)
     sizes = sizes or ((20_000,) if quick else (100_000, 1_000_000) if full else (100_000,))
@@ -227,29 +274,56 @@ def run(quick: bool = False, full: bool = False, *, sizes: tuple[int, ...] | Non
             "vocabulary": len(vocabulary()),
             "limit": 20,
             "order": "rank",
-        },  # fmt: skip
+        },
         "rows": rows,
     }
     big = next((r for r in rows if r["articles"] >= 1_000_000), None)
     if big is not None:
-        t = target("archive: search p95 < 100 ms at 1M", big["p95_ms"] < 100,
-                   f"p95 {big['p95_ms']:.0f} ms, p50 {big['p50_ms']:.0f} ms")  # fmt: skip
+        t = target(
+            "archive: search p95 < 100 ms at 1M",
+            big["p95_ms"] < 100,
+            f"p95 {big['p95_ms']:.0f} ms, p50 {big['p50_ms']:.0f} ms",
+        )
     else:
         last = rows[-1]
-        t = target("archive: search p95 < 100 ms at 1M", None,
-                   f"1M not run (use --full); at {last['articles']:,}: p95 "
-                   f"{last['p95_ms']:.0f} ms, p50 {last['p50_ms']:.0f} ms")  # fmt: skip
+        t = target(
+            "archive: search p95 < 100 ms at 1M",
+            None,
+            f"1M not run (use --full); at {last['articles']:,}: p95 "
+            f"{last['p95_ms']:.0f} ms, p50 {last['p50_ms']:.0f} ms",
+        )
     data["targets"] = [t]
     table(
         "archive: insert rate and search latency (bm25 + snippet, LIMIT 20)",
-        ["articles", "app inserts/s", "bulk inserts/s", "p50 ms", "p95 ms", "max ms",
-         "LIKE p50 ms", "LIKE/FTS"],
-        [[r["articles"], r["insert"]["app_articles_per_s"], r["insert"]["bulk_articles_per_s"] or 0.0,
-          r["p50_ms"], r["p95_ms"], r["max_ms"], r["like"]["like_p50_ms"],
-          r["like"]["ratio_like_over_fts"]] for r in rows],
-    )  # fmt: skip
+        [
+            "articles",
+            "app inserts/s",
+            "bulk inserts/s",
+            "p50 ms",
+            "p95 ms",
+            "max ms",
+            "LIKE p50 ms",
+            "LIKE/FTS",
+        ],
+        [
+            [
+                r["articles"],
+                r["insert"]["app_articles_per_s"],
+                r["insert"]["bulk_articles_per_s"] or 0.0,
+                r["p50_ms"],
+                r["p95_ms"],
+                r["max_ms"],
+                r["like"]["like_p50_ms"],
+                r["like"]["ratio_like_over_fts"],
+            ]
+            for r in rows
+        ],
+    )
     for r in rows:
-        table(f"archive: latency by query kind at {r['articles']:,}", ["kind", "p50 ms", "p95 ms", "max ms"],
-              [[k, v["p50_ms"], v["p95_ms"], v["max_ms"]] for k, v in r["by_kind"].items()])  # fmt: skip
+        table(
+            f"archive: latency by query kind at {r['articles']:,}",
+            ["kind", "p50 ms", "p95 ms", "max ms"],
+            [[k, v["p50_ms"], v["p95_ms"], v["max_ms"]] for k, v in r["by_kind"].items()],
+        )
     save("archive", data, out)
     return data

@@ -193,9 +193,13 @@ BASE_TIME = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def build_feed(
-    index: int, items: int = 50, *, generation: int = 0, host: str = "outlet.bench.test",
+    index: int,
+    items: int = 50,
+    *,
+    generation: int = 0,
+    host: str = "outlet.bench.test",
     extra_items: Sequence[tuple[str, str, str]] = (),
-) -> bytes:  # fmt: skip
+) -> bytes:
     """Feed ``index``: RSS 2.0 for even indexes, Atom for odd ones, ``items`` entries taken
     from real feed ``index % 28`` (cycled), with guids and links unique to this feed.
     ``extra_items`` (guid, title, summary) are put first (the newest)."""

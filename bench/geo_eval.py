@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import GEO_DEV  # noqa: E402
+from matching.compiler import compile_rules  # noqa: E402
 from matching.places import Gazetteer, haversine  # noqa: E402
-from matching.rules import compile_rules  # noqa: E402
 from models import Article, Place  # noqa: E402
 from settings import WatchSettings  # noqa: E402
 

@@ -51,9 +51,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run(quick: bool = False, full: bool = False, *, interval: float | None = None,
-        trials: int | None = None, out_dir: Path | None = None, seed: int | None = None
-        ) -> dict[str, Any]:  # fmt: skip
+def run(
+    quick: bool = False,
+    full: bool = False,
+    *,
+    interval: float | None = None,
+    trials: int | None = None,
+    out_dir: Path | None = None,
+    seed: int | None = None,
+) -> dict[str, Any]:
     from aiosmtpd.controller import Controller
 
     interval = interval or (10.0 if quick else 60.0)
@@ -71,39 +77,71 @@ def run(quick: bool = False, full: bool = False, *, interval: float | None = Non
     added: dict[str, float] = {}
     figures: dict[str, Any] = {}
     try:
-        cfg = write_toml(tmp / "config.toml", {
-            "storage": {"path": str(tmp / "latency.db")},
-            "http": {"timeout": "10s", "allow_private_networks": True},
-            "polling": {"tick": "1s"},
-            "notifiers": {"mail": {"type": "email", "host": "127.0.0.1", "port": smtp_port,
-                                   "security": "none", "from": "newsbot@bench.test",
-                                   "to": ["desk@bench.test"]}},
-            "feeds": [{"name": f"trial-{k}", "url": feeds.url(p), "interval": f"{interval:g}s",
-                       "full_text": False} for k, p in enumerate(paths)],
-            "watches": [{"name": "Quokka storms", "keywords": ["quokkastorm"]}],
-        })  # fmt: skip
-        proc = subprocess.Popen([PYTHON, str(ROOT / "bot.py"), "--config", str(cfg), "run"],
-                                cwd=str(tmp), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE)  # fmt: skip
+        cfg = write_toml(
+            tmp / "config.toml",
+            {
+                "storage": {"path": str(tmp / "latency.db")},
+                "http": {"timeout": "10s", "allow_private_networks": True},
+                "polling": {"tick": "1s"},
+                "notifiers": {
+                    "mail": {
+                        "type": "email",
+                        "host": "127.0.0.1",
+                        "port": smtp_port,
+                        "security": "none",
+                        "from": "newsbot@bench.test",
+                        "to": ["desk@bench.test"],
+                    }
+                },
+                "feeds": [
+                    {
+                        "name": f"trial-{k}",
+                        "url": feeds.url(p),
+                        "interval": f"{interval:g}s",
+                        "full_text": False,
+                    }
+                    for k, p in enumerate(paths)
+                ],
+                "watches": [{"name": "Quokka storms", "keywords": ["quokkastorm"]}],
+            },
+        )
+        proc = subprocess.Popen(
+            [PYTHON, str(ROOT / "bot.py"), "--config", str(cfg), "run"],
+            cwd=str(tmp),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         log = LogWatcher(proc.stderr)
         try:
             first = log.wait_for("cycle:", 120)
             if first is None:
-                raise RuntimeError("the service did not finish its first cycle: "
-                                   + " | ".join(log.lines[-10:]))  # fmt: skip
+                raise RuntimeError(
+                    "the service did not finish its first cycle: " + " | ".join(log.lines[-10:])
+                )
             t0 = time.time()
             offsets = [rng.uniform(0, interval) for _ in range(trials)]
 
             def add(k: int, tok: str, at: float) -> None:
                 time.sleep(max(0.0, at - time.time()))
-                body = build_feed(k, 10, host="127.0.0.1", extra_items=[(
-                    f"urn:trial:{tok}", f"Quokkastorm warning {tok} issued for the coast",
-                    f"Forecasters issued a quokkastorm warning ({tok}).")])  # fmt: skip
+                body = build_feed(
+                    k,
+                    10,
+                    host="127.0.0.1",
+                    extra_items=[
+                        (
+                            f"urn:trial:{tok}",
+                            f"Quokkastorm warning {tok} issued for the coast",
+                            f"Forecasters issued a quokkastorm warning ({tok}).",
+                        )
+                    ],
+                )
                 added[tok] = time.time()
                 feeds.set(paths[k], body)
 
-            threads = [threading.Thread(target=add, args=(k, tok, t0 + off), daemon=True)
-                       for k, (tok, off) in enumerate(zip(inbox.tokens, offsets, strict=True))]  # fmt: skip
+            threads = [
+                threading.Thread(target=add, args=(k, tok, t0 + off), daemon=True)
+                for k, (tok, off) in enumerate(zip(inbox.tokens, offsets, strict=True))
+            ]
             for th in threads:
                 th.start()
             deadline = t0 + 2 * interval + 30
@@ -139,7 +177,7 @@ def run(quick: bool = False, full: bool = False, *, interval: float | None = Non
             "jitter": 0.1,
             "deliver_every_s": 5.0,
             "full_text": False,
-        },  # fmt: skip
+        },
         "trials": results,
         "latency_max_s": worst,
         "latency_median_s": median(lats) if lats else None,
@@ -148,16 +186,23 @@ def run(quick: bool = False, full: bool = False, *, interval: float | None = Non
         **figures,
     }
     data["targets"] = [
-        target(f"latency: every trial <= interval + {SLACK:g}s ({interval:g}s)",
-               all_in and worst is not None and worst <= limit,
-               (f"max {worst:.1f}s, median {median(lats):.1f}s over {len(lats)}/{trials} trials"
-                if lats else "no alert arrived")),
-    ]  # fmt: skip
+        target(
+            f"latency: every trial <= interval + {SLACK:g}s ({interval:g}s)",
+            all_in and worst is not None and worst <= limit,
+            (
+                f"max {worst:.1f}s, median {median(lats):.1f}s over {len(lats)}/{trials} trials"
+                if lats
+                else "no alert arrived"
+            ),
+        ),
+    ]
     table(
         f"latency: item -> SMTP accepted, interval {interval:g}s, tick 1s",
         ["trial", "latency s", "limit s"],
-        [[r["token"], r["latency_s"] if r["latency_s"] is not None else "lost", limit]
-         for r in results],
-    )  # fmt: skip
+        [
+            [r["token"], r["latency_s"] if r["latency_s"] is not None else "lost", limit]
+            for r in results
+        ],
+    )
     save("latency", data, out_dir)
     return data

@@ -31,9 +31,17 @@ def articles(n: int = ARTICLES) -> list[Any]:
     for i in range(n):
         title, text = texts[i % len(texts)]
         summary = text[:300]
-        out.append(Article(id=i + 1, url=f"https://news.bench.test/{i}", title=title,
-                           summary=summary, text=text,
-                           published=datetime(2026, 11, 20, tzinfo=UTC), feed="bench"))  # fmt: skip
+        out.append(
+            Article(
+                id=i + 1,
+                url=f"https://news.bench.test/{i}",
+                title=title,
+                summary=summary,
+                text=text,
+                published=datetime(2026, 11, 20, tzinfo=UTC),
+                feed="bench",
+            )
+        )
     return out
 
 
@@ -101,16 +109,24 @@ def time_ruleset(ruleset: Any, arts: list[Any], repeat: int = 2) -> tuple[float,
     return best, fired
 
 
-def run(quick: bool = False, full: bool = False, *, sizes: tuple[int, ...] | None = None,
-        n_articles: int | None = None, out_dir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+def run(
+    quick: bool = False,
+    full: bool = False,
+    *,
+    sizes: tuple[int, ...] | None = None,
+    n_articles: int | None = None,
+    out_dir: Path | None = None,
+) -> dict[str, Any]:
+    from matching.compiler import compile_rules
     from matching.places import Gazetteer
-    from matching.rules import compile_rules
     from settings import WatchSettings
 
     sizes = sizes or ((10, 300, 1000) if quick else (10, 1000, 10000))
     arts = articles(n_articles or (60 if quick else ARTICLES))
-    mb = sum(len(a.title.encode()) + len(a.summary.encode()) + len(a.text.encode())
-             for a in arts) / 1e6  # fmt: skip
+    mb = (
+        sum(len(a.title.encode()) + len(a.summary.encode()) + len(a.text.encode()) for a in arts)
+        / 1e6
+    )
     gaz = Gazetteer.load()
     rows: list[dict[str, Any]] = []
     for n in sizes:
@@ -126,14 +142,23 @@ def run(quick: bool = False, full: bool = False, *, sizes: tuple[int, ...] | Non
         regex_s, regex_fired = time_regex(pats, sub)
         regex_aps = len(sub) / regex_s
         aps = len(arts) / match_s
-        rows.append({
-            "watches": n, "compile_s": compile_s, "patterns": len(ruleset._patterns),
-            "match_s": match_s, "articles_per_s": aps, "mb_per_s": mb / match_s,
-            "fired_watch_article_pairs": fired, "regex_articles": len(sub),
-            "regex_s": regex_s, "regex_articles_per_s": regex_aps,
-            "regex_mb_per_s": regex_aps * mb / len(arts), "regex_fired": regex_fired,
-            "speedup_vs_regex": ratio(aps, regex_aps),
-        })  # fmt: skip
+        rows.append(
+            {
+                "watches": n,
+                "compile_s": compile_s,
+                "patterns": len(ruleset._patterns),
+                "match_s": match_s,
+                "articles_per_s": aps,
+                "mb_per_s": mb / match_s,
+                "fired_watch_article_pairs": fired,
+                "regex_articles": len(sub),
+                "regex_s": regex_s,
+                "regex_articles_per_s": regex_aps,
+                "regex_mb_per_s": regex_aps * mb / len(arts),
+                "regex_fired": regex_fired,
+                "speedup_vs_regex": ratio(aps, regex_aps),
+            }
+        )
     first, last = rows[0], rows[-1]
     data = {
         "params": {
@@ -143,26 +168,41 @@ def run(quick: bool = False, full: bool = False, *, sizes: tuple[int, ...] | Non
             "location_every": LOCATION_EVERY,
             "distinct_places_max": PLACES,
             "corpus": "GeoWebNews+GeoVirus" if len(news_texts()) > 20 else "generated",
-        },  # fmt: skip
+        },
         "rows": rows,
         "ratio_throughput_last_over_first": ratio(last["articles_per_s"], first["articles_per_s"]),
         "ratio_vs_regex_at_last": last["speedup_vs_regex"],
     }
     big = last["watches"]
     data["targets"] = [
-        target(f"matching: {big} watches >= 1/2 throughput of {first['watches']}",
-               data["ratio_throughput_last_over_first"] >= 0.5,
-               f"{data['ratio_throughput_last_over_first']:.2f}x "
-               f"({last['articles_per_s']:.0f} vs {first['articles_per_s']:.0f} articles/s)"),
-        target(f"matching: >= 50x regex loop at {big} watches", last["speedup_vs_regex"] >= 50,
-               f"{last['speedup_vs_regex']:.0f}x ({last['articles_per_s']:.0f} vs "
-               f"{last['regex_articles_per_s']:.1f} articles/s)"),
-    ]  # fmt: skip
+        target(
+            f"matching: {big} watches >= 1/2 throughput of {first['watches']}",
+            data["ratio_throughput_last_over_first"] >= 0.5,
+            f"{data['ratio_throughput_last_over_first']:.2f}x "
+            f"({last['articles_per_s']:.0f} vs {first['articles_per_s']:.0f} articles/s)",
+        ),
+        target(
+            f"matching: >= 50x regex loop at {big} watches",
+            last["speedup_vs_regex"] >= 50,
+            f"{last['speedup_vs_regex']:.0f}x ({last['articles_per_s']:.0f} vs "
+            f"{last['regex_articles_per_s']:.1f} articles/s)",
+        ),
+    ]
     table(
         f"matching: {len(arts)} articles, {mb:.2f} MB",
         ["watches", "compile s", "patterns", "articles/s", "MB/s", "regex art/s", "vs regex"],
-        [[r["watches"], r["compile_s"], r["patterns"], r["articles_per_s"], r["mb_per_s"],
-          r["regex_articles_per_s"], r["speedup_vs_regex"]] for r in rows],
-    )  # fmt: skip
+        [
+            [
+                r["watches"],
+                r["compile_s"],
+                r["patterns"],
+                r["articles_per_s"],
+                r["mb_per_s"],
+                r["regex_articles_per_s"],
+                r["speedup_vs_regex"],
+            ]
+            for r in rows
+        ],
+    )
     save("matching", data, out_dir)
     return data

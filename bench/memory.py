@@ -20,9 +20,15 @@ from bench.server import LogWatcher, ServerProcess, write_toml
 TARGET_MB = 300
 
 
-def run(quick: bool = False, full: bool = False, *, feeds: int | None = None,
-        watches: int | None = None, out_dir: Path | None = None,
-        timeout: float = 420.0) -> dict[str, Any]:  # fmt: skip
+def run(
+    quick: bool = False,
+    full: bool = False,
+    *,
+    feeds: int | None = None,
+    watches: int | None = None,
+    out_dir: Path | None = None,
+    timeout: float = 420.0,
+) -> dict[str, Any]:
     from bench.matching_bench import watches as make_watches
 
     n_feeds = feeds or (1000 if quick else 10_000)
@@ -31,21 +37,32 @@ def run(quick: bool = False, full: bool = False, *, feeds: int | None = None,
     figures: dict[str, Any] = {}
     try:
         with ServerProcess({}, always_304=True) as server:
-            cfg = write_toml(tmp / "config.toml", {
-                "storage": {"path": str(tmp / "memory.db")},
-                "http": {"timeout": "20s", "concurrency": 50, "per_host": 50,
-                         "allow_private_networks": True},
-                "polling": {"tick": "2s"},
-                "notifiers": {"out": {"type": "jsonl", "path": str(tmp / "alerts.jsonl")}},
-                "feeds": [{"name": f"feed-{i}", "url": server.url(f"/f/{i}.xml"),
-                           "full_text": False} for i in range(n_feeds)],
-                "watches": make_watches(n_watches),
-            })  # fmt: skip
+            cfg = write_toml(
+                tmp / "config.toml",
+                {
+                    "storage": {"path": str(tmp / "memory.db")},
+                    "http": {
+                        "timeout": "20s",
+                        "concurrency": 50,
+                        "per_host": 50,
+                        "allow_private_networks": True,
+                    },
+                    "polling": {"tick": "2s"},
+                    "notifiers": {"out": {"type": "jsonl", "path": str(tmp / "alerts.jsonl")}},
+                    "feeds": [
+                        {"name": f"feed-{i}", "url": server.url(f"/f/{i}.xml"), "full_text": False}
+                        for i in range(n_feeds)
+                    ],
+                    "watches": make_watches(n_watches),
+                },
+            )
             started = time.monotonic()
             proc = subprocess.Popen(
                 [PYTHON, str(ROOT / "bot.py"), "--config", str(cfg), "run"],
-                cwd=str(tmp), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            )  # fmt: skip
+                cwd=str(tmp),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             log = LogWatcher(proc.stderr)
             try:
                 up = log.wait_for("newsbot running", timeout)
@@ -79,7 +96,7 @@ def run(quick: bool = False, full: bool = False, *, feeds: int | None = None,
             "server": "always 304",
             "concurrency": 50,
             "per_host": 50,
-        },  # fmt: skip
+        },
         **figures,
         "peak_rss_mb": peak_mb,
         "startup_rss_mb": figures["after_startup"].get("VmHWM", 0) / 1024,
@@ -87,17 +104,29 @@ def run(quick: bool = False, full: bool = False, *, feeds: int | None = None,
     }
     done = figures["first_tick_done_s"] is not None
     data["targets"] = [
-        target(f"memory: peak RSS < {TARGET_MB} MB ({n_feeds} feeds, {n_watches} watches)",
-               peak_mb < TARGET_MB if done else None,
-               f"{peak_mb:.0f} MB VmHWM" + ("" if done else " (tick did not finish)")),
-    ]  # fmt: skip
+        target(
+            f"memory: peak RSS < {TARGET_MB} MB ({n_feeds} feeds, {n_watches} watches)",
+            peak_mb < TARGET_MB if done else None,
+            f"{peak_mb:.0f} MB VmHWM" + ("" if done else " (tick did not finish)"),
+        ),
+    ]
     table(
         f"memory: bot.py run, {n_feeds:,} feeds, {n_watches:,} watches",
         ["moment", "seconds", "VmHWM MB", "VmRSS MB"],
-        [["after start-up", figures["startup_s"] or 0.0, data["startup_rss_mb"],
-          figures["after_startup"].get("VmRSS", 0) / 1024],
-         ["after one tick", figures["first_tick_done_s"] or 0.0, peak_mb,
-          figures.get("after_tick", {}).get("VmRSS", 0) / 1024]],
-    )  # fmt: skip
+        [
+            [
+                "after start-up",
+                figures["startup_s"] or 0.0,
+                data["startup_rss_mb"],
+                figures["after_startup"].get("VmRSS", 0) / 1024,
+            ],
+            [
+                "after one tick",
+                figures["first_tick_done_s"] or 0.0,
+                peak_mb,
+                figures.get("after_tick", {}).get("VmRSS", 0) / 1024,
+            ],
+        ],
+    )
     save("memory", data, out_dir)
     return data

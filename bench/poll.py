@@ -33,8 +33,9 @@ WATCHES = [
 
 
 def _bodies(n: int) -> dict[str, bytes]:
-    return {f"/f/{i}.xml": build_feed(i, ITEMS, host=f"outlet{i % HOSTS}.bench.test")
-            for i in range(n)}  # fmt: skip
+    return {
+        f"/f/{i}.xml": build_feed(i, ITEMS, host=f"outlet{i % HOSTS}.bench.test") for i in range(n)
+    }
 
 
 def parse_floor(bodies: list[bytes]) -> float:
@@ -62,10 +63,13 @@ def _settings(tmp: Path, port: int, n: int, watches: list[dict[str, Any]]) -> An
     import settings
 
     feeds = [
-        {"name": f"feed-{i}", "url": f"http://outlet{i % HOSTS}.bench.test:{port}/f/{i}.xml",
-         "full_text": False}
+        {
+            "name": f"feed-{i}",
+            "url": f"http://outlet{i % HOSTS}.bench.test:{port}/f/{i}.xml",
+            "full_text": False,
+        }
         for i in range(n)
-    ]  # fmt: skip
+    ]
     data = {
         "storage": {"path": str(tmp / "poll.db")},
         "http": {"timeout": "20s", "allow_private_networks": True},
@@ -76,16 +80,21 @@ def _settings(tmp: Path, port: int, n: int, watches: list[dict[str, Any]]) -> An
 
 
 def app_cycle(cfg: Any, ruleset: Any) -> tuple[float, Any]:
-    from app import run_once
+    from service.wiring import run_once
 
     started = time.perf_counter()
     report, _sent = run_once(cfg, ruleset=ruleset, resolver=loopback_resolver(), channels={})
     return time.perf_counter() - started, report
 
 
-def run(quick: bool = False, full: bool = False, *, feeds: int | None = None,
-        out_dir: Path | None = None) -> dict[str, Any]:  # fmt: skip
-    from app import build_ruleset
+def run(
+    quick: bool = False,
+    full: bool = False,
+    *,
+    feeds: int | None = None,
+    out_dir: Path | None = None,
+) -> dict[str, Any]:
+    from service.wiring import build_ruleset
 
     n = feeds or (100 if quick else 1000)
     bodies = _bodies(n)
@@ -120,7 +129,7 @@ def run(quick: bool = False, full: bool = False, *, feeds: int | None = None,
             "per_host": cfg.http.per_host,
             "feed_bytes_total": total_bytes,
             "feed_bytes_mean": total_bytes / n,
-        },  # fmt: skip
+        },
         "parse_floor_s": floor_s,
         "naive_s": naive_s,
         "naive_entries": naive_entries,
@@ -141,22 +150,50 @@ def run(quick: bool = False, full: bool = False, *, feeds: int | None = None,
         "ratio_cold_over_floor": ratio(cold_s, floor_s),
     }
     data["targets"] = [
-        target("poll: warm >= 20x faster than naive", data["ratio_naive_over_warm"] >= 20,
-               f"{data['ratio_naive_over_warm']:.1f}x (warm {warm_s:.2f}s, naive {naive_s:.2f}s)"),
-        target("poll: cold <= 1.5x parse floor", data["ratio_cold_over_floor"] <= 1.5,
-               f"{data['ratio_cold_over_floor']:.2f}x (cold {cold_s:.2f}s, floor {floor_s:.2f}s)"),
-    ]  # fmt: skip
+        target(
+            "poll: warm >= 20x faster than naive",
+            data["ratio_naive_over_warm"] >= 20,
+            f"{data['ratio_naive_over_warm']:.1f}x (warm {warm_s:.2f}s, naive {naive_s:.2f}s)",
+        ),
+        target(
+            "poll: cold <= 1.5x parse floor",
+            data["ratio_cold_over_floor"] <= 1.5,
+            f"{data['ratio_cold_over_floor']:.2f}x (cold {cold_s:.2f}s, floor {floor_s:.2f}s)",
+        ),
+    ]
     table(
         f"poll: {n} feeds x {ITEMS} items, {total_bytes / 1e6:.1f} MB",
         ["path", "seconds", "feeds/s", "vs naive", "vs floor"],
         [
-            ["parse floor (feedparser on bytes)", floor_s, n / floor_s, ratio(naive_s, floor_s), 1.0],
-            ["naive feedparser.parse(url) loop", naive_s, n / naive_s, 1.0, ratio(naive_s, floor_s)],
-            [f"newsbot cold ({cold.new} new, {len(cold.failed)} failed)", cold_s, n / cold_s,
-             ratio(naive_s, cold_s), ratio(cold_s, floor_s)],
-            [f"newsbot warm ({warm_304} x 304)", warm_s, n / warm_s, ratio(naive_s, warm_s),
-             ratio(warm_s, floor_s)],
+            [
+                "parse floor (feedparser on bytes)",
+                floor_s,
+                n / floor_s,
+                ratio(naive_s, floor_s),
+                1.0,
+            ],
+            [
+                "naive feedparser.parse(url) loop",
+                naive_s,
+                n / naive_s,
+                1.0,
+                ratio(naive_s, floor_s),
+            ],
+            [
+                f"newsbot cold ({cold.new} new, {len(cold.failed)} failed)",
+                cold_s,
+                n / cold_s,
+                ratio(naive_s, cold_s),
+                ratio(cold_s, floor_s),
+            ],
+            [
+                f"newsbot warm ({warm_304} x 304)",
+                warm_s,
+                n / warm_s,
+                ratio(naive_s, warm_s),
+                ratio(warm_s, floor_s),
+            ],
         ],
-    )  # fmt: skip
+    )
     save("poll", data, out_dir)
     return data

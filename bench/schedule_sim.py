@@ -22,8 +22,14 @@ from bench.common import median, percentile, ratio, save, table, target
 
 WEEK = 7 * 86400.0
 VISIBLE = 50
-MIX = (("wire", 50), ("hourly", 250), ("daily", 350), ("weekly", 200), ("dormant", 100),
-       ("failing", 50))  # fmt: skip
+MIX = (
+    ("wire", 50),
+    ("hourly", 250),
+    ("daily", 350),
+    ("weekly", 200),
+    ("dormant", 100),
+    ("failing", 50),
+)
 BASE = datetime(2026, 1, 5, tzinfo=UTC)
 
 
@@ -54,7 +60,7 @@ def item_times(habit: str, rng: random.Random) -> list[float]:
 
 
 def simulate(mode: str, feeds: list[tuple[str, list[float]]], seed: int = 1) -> dict[str, Any]:
-    import schedule
+    from feeds import schedule
     from settings import FeedSettings, PollingSettings
 
     polling = PollingSettings()
@@ -86,11 +92,20 @@ def simulate(mode: str, feeds: list[tuple[str, list[float]]], seed: int = 1) -> 
                             missed[habit] = missed.get(habit, 0) + 1
                     seen = visible
                     shown = dts[max(0, visible - VISIBLE) : visible]
-                    plan = schedule.after_success(cfg, polling, now, rng, published=shown,
-                                                  ttl_minutes=None, headers={})  # fmt: skip
+                    plan = schedule.after_success(
+                        cfg, polling, now, rng, published=shown, ttl_minutes=None, headers={}
+                    )
                 else:
-                    plan = schedule.after_success(cfg, polling, now, rng, published=None,
-                                                  ttl_minutes=None, headers={}, previous=prev)  # fmt: skip
+                    plan = schedule.after_success(
+                        cfg,
+                        polling,
+                        now,
+                        rng,
+                        published=None,
+                        ttl_minutes=None,
+                        headers={},
+                        previous=prev,
+                    )
                 prev = (plan.interval, plan.reason)
             t = (plan.next_check_at - BASE).total_seconds()
         requests[habit] = requests.get(habit, 0) + n
@@ -103,17 +118,25 @@ def simulate(mode: str, feeds: list[tuple[str, list[float]]], seed: int = 1) -> 
         "delay_by_habit": {
             h: {"median_s": median(ds), "p95_s": percentile(ds, 95), "items": len(ds)}
             for h, ds in delays.items()
-        },  # fmt: skip
+        },
         "missed_items_by_habit": missed,
     }
 
 
-def run(quick: bool = False, full: bool = False, *, scale: float | None = None,
-        out_dir: Path | None = None) -> dict[str, Any]:  # fmt: skip
+def run(
+    quick: bool = False,
+    full: bool = False,
+    *,
+    scale: float | None = None,
+    out_dir: Path | None = None,
+) -> dict[str, Any]:
     scale = scale or (0.2 if quick else 1.0)
     rng = random.Random(42)
-    feeds = [(habit, item_times(habit, rng))
-             for habit, count in MIX for _ in range(max(1, round(count * scale)))]  # fmt: skip
+    feeds = [
+        (habit, item_times(habit, rng))
+        for habit, count in MIX
+        for _ in range(max(1, round(count * scale)))
+    ]
     auto = simulate("auto", feeds)
     fixed = simulate("fixed", feeds)
     wire_auto = auto["delay_by_habit"].get("wire", {}).get("median_s", 0.0)
@@ -126,7 +149,7 @@ def run(quick: bool = False, full: bool = False, *, scale: float | None = None,
             "visible_items": VISIBLE,
             "fixed_interval_s": 900,
             "polling": "defaults: min 5m, max 2h, jitter 0.1",
-        },  # fmt: skip
+        },
         "auto": auto,
         "fixed": fixed,
         "ratio_requests_auto_over_fixed": ratio(auto["requests"], fixed["requests"]),
@@ -134,29 +157,61 @@ def run(quick: bool = False, full: bool = False, *, scale: float | None = None,
     }
     r = data["ratio_requests_auto_over_fixed"]
     data["targets"] = [
-        target("schedule: auto requests <= 1/3 of fixed 15m", r <= 1 / 3,
-               f"{r:.2f} ({auto['requests']:,} vs {fixed['requests']:,})"),
-        target("schedule: busy (wire) median delay no worse", wire_auto <= wire_fixed,
-               f"auto {wire_auto / 60:.1f} min vs fixed {wire_fixed / 60:.1f} min"),
-    ]  # fmt: skip
+        target(
+            "schedule: auto requests <= 1/3 of fixed 15m",
+            r <= 1 / 3,
+            f"{r:.2f} ({auto['requests']:,} vs {fixed['requests']:,})",
+        ),
+        target(
+            "schedule: busy (wire) median delay no worse",
+            wire_auto <= wire_fixed,
+            f"auto {wire_auto / 60:.1f} min vs fixed {wire_fixed / 60:.1f} min",
+        ),
+    ]
     rows = []
     for habit, _c in MIX:
         a = auto["delay_by_habit"].get(habit, {})
         f = fixed["delay_by_habit"].get(habit, {})
-        rows.append([habit, auto["requests_by_habit"].get(habit, 0),
-                     fixed["requests_by_habit"].get(habit, 0),
-                     ratio(auto["requests_by_habit"].get(habit, 0),
-                           fixed["requests_by_habit"].get(habit, 1)),
-                     a.get("median_s", 0.0) / 60, f.get("median_s", 0.0) / 60,
-                     a.get("p95_s", 0.0) / 60, f.get("p95_s", 0.0) / 60])  # fmt: skip
-    rows.append(["ALL", auto["requests"], fixed["requests"], r, auto["delay_median_s"] / 60,
-                 fixed["delay_median_s"] / 60, auto["delay_p95_s"] / 60,
-                 fixed["delay_p95_s"] / 60])  # fmt: skip
+        rows.append(
+            [
+                habit,
+                auto["requests_by_habit"].get(habit, 0),
+                fixed["requests_by_habit"].get(habit, 0),
+                ratio(
+                    auto["requests_by_habit"].get(habit, 0),
+                    fixed["requests_by_habit"].get(habit, 1),
+                ),
+                a.get("median_s", 0.0) / 60,
+                f.get("median_s", 0.0) / 60,
+                a.get("p95_s", 0.0) / 60,
+                f.get("p95_s", 0.0) / 60,
+            ]
+        )
+    rows.append(
+        [
+            "ALL",
+            auto["requests"],
+            fixed["requests"],
+            r,
+            auto["delay_median_s"] / 60,
+            fixed["delay_median_s"] / 60,
+            auto["delay_p95_s"] / 60,
+            fixed["delay_p95_s"] / 60,
+        ]
+    )
     table(
         f"schedule_sim: one week, {len(feeds)} feeds, auto vs fixed 15m",
-        ["habit", "auto req", "fixed req", "auto/fixed", "auto med min", "fixed med min",
-         "auto p95 min", "fixed p95 min"],
+        [
+            "habit",
+            "auto req",
+            "fixed req",
+            "auto/fixed",
+            "auto med min",
+            "fixed med min",
+            "auto p95 min",
+            "fixed p95 min",
+        ],
         rows,
-    )  # fmt: skip
+    )
     save("schedule_sim", data, out_dir)
     return data

@@ -17,11 +17,31 @@ from models import Entry
 
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
-        "_hsenc", "_hsmi", "mkt_tok", "ocid", "cmpid", "ito", "ns_mchannel", "ns_source",
-        "ns_campaign", "ns_linkname", "ns_fee", "icid", "at_medium", "at_campaign", "smid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ocid",
+        "cmpid",
+        "ito",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
+        "icid",
+        "at_medium",
+        "at_campaign",
+        "smid",
     }
-)  # fmt: skip
+)
 GuidMode = Literal["guid", "link", "content"]
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -32,8 +32,9 @@ def parse_json_feed(content: bytes, url: str, to_text: Any) -> ParsedFeed:
     items = doc.get("items") if isinstance(doc.get("items"), list) else []
     base = _str(doc.get("feed_url")) or url
     entries = tuple(_entry(i, base, to_text) for i in items[:MAX_ENTRIES] if isinstance(i, dict))
-    return ParsedFeed(title=to_text(_str(doc.get("title"))), link=_str(doc.get("home_page_url")),
-                      entries=entries)  # fmt: skip
+    return ParsedFeed(
+        title=to_text(_str(doc.get("title"))), link=_str(doc.get("home_page_url")), entries=entries
+    )
 
 
 def _str(value: Any) -> str:

@@ -47,8 +47,12 @@ def _toml_str(value: str) -> str:
 
 
 def write_opml(feeds: Sequence[FeedSettings], title: str = "newsbot feeds") -> str:
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">',
-             f"  <head><title>{title}</title></head>", "  <body>"]  # fmt: skip
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        f"  <head><title>{title}</title></head>",
+        "  <body>",
+    ]
     for f in feeds:
         lines.append(
             f'    <outline type="rss" text={quoteattr(f.name)} title={quoteattr(f.name)}'

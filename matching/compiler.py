@@ -1,16 +1,19 @@
 """Compiling watches into one pattern set: every keyword, query term, place alias and
 disambiguation name of every watch becomes a pattern; watches using the same term share one
-entry (one hit serves them all). ``matching.rules.compile_rules`` is the entry point."""
+entry (one hit serves them all). ``compile_rules`` is the entry point."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from errors import PlaceError, QueryError
 from matching import disambig, query
 from matching.automaton import PatternSet
+from matching.compiled import Entry, Watch
 from matching.forms import slavic_forms, word_forms
 from matching.normalize import fold
 from matching.places import Gazetteer
-from matching.rules import _Entry, _Watch
+from matching.rules import Ruleset
 from models import Place
 from settings import WatchSettings
 
@@ -22,7 +25,7 @@ class Compiler:
         self._gaz = gazetteer
         self._evidence: disambig.Evidence | None = None
         self.patterns = PatternSet()
-        self.entries: list[_Entry] = []
+        self.entries: list[Entry] = []
         self.watchers: list[dict[int, None]] = []  # entry id -> ordered set of watch indexes
         self._named: dict[tuple[str, str], int] = {}  # (kind, key) -> entry id
         self._shared: dict[tuple[object, ...], int] = {}  # what an entry means -> entry id
@@ -40,7 +43,7 @@ class Compiler:
             self._evidence = disambig.Evidence(self._gaz)
         return self._evidence
 
-    def _entry(self, entry: _Entry) -> int:
+    def _entry(self, entry: Entry) -> int:
         self.entries.append(entry)
         self.watchers.append({})
         return len(self.entries) - 1
@@ -48,10 +51,10 @@ class Compiler:
     def _named_pattern(self, kind: str, key: str) -> None:
         """One entry per evidence or blocker name, its pattern the name itself."""
         if (kind, key) not in self._named:
-            eid = self._named[(kind, key)] = self._entry(_Entry(kind, key=key))
+            eid = self._named[(kind, key)] = self._entry(Entry(kind, key=key))
             self.patterns.add(key, eid)
 
-    def _watch_entry(self, index: int, key: tuple[object, ...], entry: _Entry) -> int:
+    def _watch_entry(self, index: int, key: tuple[object, ...], entry: Entry) -> int:
         """The entry every watch with this term shares (one hit serves them all); -1 when it
         existed already (its patterns are in)."""
         eid = self._shared.get(key)
@@ -61,16 +64,16 @@ class Compiler:
         self.watchers[eid][index] = None
         return eid if new else -1
 
-    def watch(self, index: int, ws: WatchSettings) -> _Watch:
+    def watch(self, index: int, ws: WatchSettings) -> Watch:
         for kw in ws.keywords:
-            eid = self._watch_entry(index, ("keyword", kw), _Entry("keyword", kw))
+            eid = self._watch_entry(index, ("keyword", kw), Entry("keyword", kw))
             for form in word_forms(fold(kw)) if eid >= 0 else ():
                 self.patterns.add(form, eid)
         node = self._query(index, ws) if ws.query.strip() else None
         positive = frozenset(query.positive_terms(node)) if node is not None else frozenset()
         locations = [self._location(index, ws.name, spec) for spec in ws.locations]
         feeds = frozenset(ws.feeds)
-        return _Watch(ws.name, list(ws.keywords), locations, ws.query, node, feeds, positive)
+        return Watch(ws.name, list(ws.keywords), locations, ws.query, node, feeds, positive)
 
     def _query(self, index: int, ws: WatchSettings) -> query.Node:
         try:
@@ -84,7 +87,7 @@ class Compiler:
                     f"watch {ws.name!r}: query term {term.text!r} has no letters or digits",
                     ws.query.find(term.text),
                 )
-            entry = _Entry("query", term.text, query_term=term)
+            entry = Entry("query", term.text, query_term=term)
             eid = self._watch_entry(index, ("query", term), entry)
             for form in ([key] if term.prefix else word_forms(key)) if eid >= 0 else ():
                 self.patterns.add(form, eid, prefix=term.prefix)
@@ -95,7 +98,7 @@ class Compiler:
             self._places[spec] = self._spot(watch, spec)
         place, aliases, models = self._places[spec]
         for key, model in models:
-            entry = _Entry("location", spec, place=place, model=model)
+            entry = Entry("location", spec, place=place, model=model)
             eid = self._watch_entry(index, ("location", spec, place.geonameid, key), entry)
             for form in [key, *slavic_forms(key)] if eid >= 0 else ():
                 self.patterns.add(form, eid)
@@ -121,3 +124,16 @@ class Compiler:
             for name in model.blockers:
                 self._named_pattern("blocker", name)
         return self._models[key]
+
+
+def compile_rules(watches: Sequence[WatchSettings], gazetteer: Gazetteer | None = None) -> Ruleset:
+    """Compile every watch once (raises QueryError / PlaceError naming the watch).
+
+    The gazetteer is loaded (``Gazetteer.load()``) only when some watch has locations.
+    """
+    compiler = Compiler(gazetteer)
+    compiled = [compiler.watch(i, ws) for i, ws in enumerate(watches)]
+    compiler.patterns.build()
+    qualifiers = compiler.evidence.qualifiers if compiler.has_evidence else {}
+    watchers = [tuple(w) for w in compiler.watchers]
+    return Ruleset(compiled, compiler.patterns, compiler.entries, watchers, qualifiers)

@@ -27,55 +27,24 @@ article (``getattr(article, field)[start:end] == text``) and a ~200-character sn
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from matching import disambig, query
 from matching.automaton import PatternSet
+from matching.compiled import Entry, Watch
 from matching.normalize import Folded, fold, normalize
-from matching.places import Gazetteer
-from models import Article, Match, Place
-from settings import WatchSettings
+from models import Article, Match
 
 FIELDS = ("title", "summary", "text")
 SNIPPET = 200
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """What a pattern hit means: a watch's keyword/query term/location, or evidence."""
-
-    kind: str  # keyword | query | location | evidence | blocker
-    term: str = ""  # as the user wrote it (keyword, query term, location spec)
-    key: str = ""  # folded pattern (evidence and blocker names)
-    query_term: query.Term | None = None
-    place: Place | None = None
-    model: disambig.AliasModel | None = None
-
-
-_Term = query.Term  # (inside _Watch, ``query`` is a field)
-
-
-@dataclass
-class _Watch:
-    name: str
-    keywords: list[str]
-    locations: list[tuple[str, Place, list[str]]]  # spec, place, aliases
-    query_text: str
-    query: query.Node | None
-    feeds: frozenset[str]
-    positive: frozenset[_Term] = frozenset()  # the query's terms shown in matches
-    keywords_only: bool = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.keywords_only = bool(self.keywords) and not (self.locations or self.query)
 
 
 @dataclass(slots=True)
 class _Hit:
     """One hit of an entry, shared by every watch that uses the entry."""
 
-    entry: _Entry
+    entry: Entry
     field: str
     start: int  # folded offsets
     end: int
@@ -111,9 +80,9 @@ class Ruleset:
 
     def __init__(
         self,
-        watches: list[_Watch],
+        watches: list[Watch],
         patterns: PatternSet,
-        entries: list[_Entry],
+        entries: list[Entry],
         watchers: list[tuple[int, ...]],
         qualifiers: dict[str, tuple[str, str | None]],
     ) -> None:
@@ -162,7 +131,7 @@ class Ruleset:
                             scan.by_watch[w].append(hit)
         return scan
 
-    def _fire(self, watch: _Watch, hits: list[_Hit], scan: _Scan, article: Article) -> list[Match]:
+    def _fire(self, watch: Watch, hits: list[_Hit], scan: _Scan, article: Article) -> list[Match]:
         if not (watch.keywords or watch.locations or watch.query):
             return []
         if not (watch.locations or watch.query):  # keywords only: every hit is a keyword
@@ -223,8 +192,15 @@ class Ruleset:
         for i, hits in sorted(scan.by_watch.items()):
             for h in hits:
                 if h.entry.kind == "location" and not self._counts(h, scan):
-                    out.append((self._watches[i].name, h.value[h.ostart : h.oend], h.field,
-                                h.ostart, h.why))  # fmt: skip
+                    out.append(
+                        (
+                            self._watches[i].name,
+                            h.value[h.ostart : h.oend],
+                            h.field,
+                            h.ostart,
+                            h.why,
+                        )
+                    )
         return out
 
     def describe(self) -> list[str]:
@@ -248,7 +224,7 @@ class Ruleset:
         return lines
 
 
-def _fires_without_hits(watch: _Watch) -> bool:
+def _fires_without_hits(watch: Watch) -> bool:
     """A query-only watch true on an article without any of its words (``NOT sport``)."""
     if watch.keywords or watch.locations or watch.query is None:
         return False
@@ -280,7 +256,7 @@ def _longest(hits: list[_Hit]) -> list[_Hit]:
     return out
 
 
-def _query_only(watch: _Watch, article: Article) -> Match:
+def _query_only(watch: Watch, article: Article) -> Match:
     """A query true only through NOT has no words to show: point at the title."""
     return Match(
         watch.name, "query", watch.query_text, "", "title", 0, 0, snippet(article.title, 0, 0)
@@ -293,18 +269,3 @@ def snippet(text: str, start: int, end: int, width: int = SNIPPET) -> str:
     lo, hi = max(0, start - pad), min(len(text), end + pad)
     body = " ".join(text[lo:hi].split())
     return ("…" if lo > 0 else "") + body + ("…" if hi < len(text) else "")
-
-
-def compile_rules(watches: Sequence[WatchSettings], gazetteer: Gazetteer | None = None) -> Ruleset:
-    """Compile every watch once (raises QueryError / PlaceError naming the watch).
-
-    The gazetteer is loaded (``Gazetteer.load()``) only when some watch has locations.
-    """
-    from matching.compiler import Compiler  # the compiler builds _Entry/_Watch of this module
-
-    compiler = Compiler(gazetteer)
-    compiled = [compiler.watch(i, ws) for i, ws in enumerate(watches)]
-    compiler.patterns.build()
-    qualifiers = compiler.evidence.qualifiers if compiler.has_evidence else {}
-    watchers = [tuple(w) for w in compiler.watchers]
-    return Ruleset(compiled, compiler.patterns, compiler.entries, watchers, qualifiers)

@@ -41,10 +41,15 @@ class Processed:
 
 def _article(row: dict[str, Any]) -> Article:
     return Article(
-        id=row["id"], url=row["link"], title=row["title"], summary=row["summary"],
-        text=row["text"], published=from_iso(row["published"]),  # type: ignore[arg-type]
-        feed=row["feed"], language=row.get("language"),
-    )  # fmt: skip
+        id=row["id"],
+        url=row["link"],
+        title=row["title"],
+        summary=row["summary"],
+        text=row["text"],
+        published=from_iso(row["published"]),  # type: ignore[arg-type]
+        feed=row["feed"],
+        language=row.get("language"),
+    )
 
 
 def _summary(entry: Entry) -> str:
@@ -55,9 +60,14 @@ class ArchiveStore:
     db: sqlite_utils.Database
 
     def save_entries(
-        self, feed: FeedState, entries: Sequence[Entry], mode: GuidMode, now: datetime,
-        *, alerting: bool = True,
-    ) -> list[int]:  # fmt: skip
+        self,
+        feed: FeedState,
+        entries: Sequence[Entry],
+        mode: GuidMode,
+        now: datetime,
+        *,
+        alerting: bool = True,
+    ) -> list[int]:
         """Store a poll's entries in one transaction; return the ids of NEW articles only.
         A known entry whose title or summary changed is updated, not new; a link already in
         the archive (another feed, or a changed guid) only gains a membership row."""
@@ -91,10 +101,19 @@ class ArchiveStore:
             article_id = new_id = self.db.execute(
                 "INSERT INTO articles (url, link, title, summary, author, published,"
                 " first_seen_at, feed, content_hash, alerting) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                [url, entry.link or url, entry.title, _summary(entry), entry.author or None,
-                 iso(entry.published or now), iso(now), feed.name,
-                 content_hash(entry.title, entry.summary), int(alerting)],
-            ).lastrowid  # fmt: skip
+                [
+                    url,
+                    entry.link or url,
+                    entry.title,
+                    _summary(entry),
+                    entry.author or None,
+                    iso(entry.published or now),
+                    iso(now),
+                    feed.name,
+                    content_hash(entry.title, entry.summary),
+                    int(alerting),
+                ],
+            ).lastrowid
         self.db.execute(
             "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, first_seen_at)"
             " VALUES (?, ?, ?, ?)",
@@ -144,9 +163,16 @@ class ArchiveStore:
         return [r[0] for r in rows]
 
     def complete_article(
-        self, article: Article, *, text: str, text_status: str, meta: dict[str, Any],
-        matches: Sequence[Match], channels: dict[str, list[str]], now: datetime,
-    ) -> int:  # fmt: skip
+        self,
+        article: Article,
+        *,
+        text: str,
+        text_status: str,
+        meta: dict[str, Any],
+        matches: Sequence[Match],
+        channels: dict[str, list[str]],
+        now: datetime,
+    ) -> int:
         """ONE transaction: text + matches + alert rows (the outbox) + processed.
         Returns the number of alerts queued. An article whose canonical URL is already in
         the archive under another link is marked a duplicate and alerts nothing."""
@@ -173,9 +199,18 @@ class ArchiveStore:
             "UPDATE articles SET text = ?, text_status = ?, canonical_url = ?, duplicate_of = ?,"
             " language = ?, text_hash = ?, title_key = ?, processed = 1, processed_at = ?"
             " WHERE id = ?",
-            [d.text, d.text_status, canonical, dup, meta.get("language") or d.article.language,
-             text_hash, title_key, iso(now), d.article.id],
-        )  # fmt: skip
+            [
+                d.text,
+                d.text_status,
+                canonical,
+                dup,
+                meta.get("language") or d.article.language,
+                text_hash,
+                title_key,
+                iso(now),
+                d.article.id,
+            ],
+        )
         if dup is not None:
             return 0
         self._insert_matches(d.article.id, d.matches, now)
@@ -227,12 +262,27 @@ class ArchiveStore:
             p = m.place
             self.db.execute(
                 "INSERT OR IGNORE INTO matches (article_id, watch, kind, term, matched_text,"
-                " field, start, \"end\", snippet, geonameid, place, country_code, admin1,"
+                ' field, start, "end", snippet, geonameid, place, country_code, admin1,'
                 " latitude, longitude, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [article_id, m.watch, m.kind, m.term, m.text, m.field, m.start, m.end,
-                 m.snippet, p and p.geonameid, p and p.name, p and p.country_code,
-                 p and p.admin1, p and p.latitude, p and p.longitude, iso(now)],
-            )  # fmt: skip
+                [
+                    article_id,
+                    m.watch,
+                    m.kind,
+                    m.term,
+                    m.text,
+                    m.field,
+                    m.start,
+                    m.end,
+                    m.snippet,
+                    p and p.geonameid,
+                    p and p.name,
+                    p and p.country_code,
+                    p and p.admin1,
+                    p and p.latitude,
+                    p and p.longitude,
+                    iso(now),
+                ],
+            )
 
     def _queue_alerts(
         self, article: Article, watches: set[str], channels: dict[str, list[str]], now: datetime
@@ -244,9 +294,18 @@ class ArchiveStore:
                 cur = self.db.execute(
                     "INSERT OR IGNORE INTO alerts (id, kind, watch, channel, article_id, title,"
                     " status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    [alert_id(watch, url, channel), "match", watch, channel, article.id,
-                     article.title, "pending", iso(now), iso(now)],
-                )  # fmt: skip
+                    [
+                        alert_id(watch, url, channel),
+                        "match",
+                        watch,
+                        channel,
+                        article.id,
+                        article.title,
+                        "pending",
+                        iso(now),
+                        iso(now),
+                    ],
+                )
                 queued += cur.rowcount
         return queued
 
@@ -269,9 +328,14 @@ class ArchiveStore:
             last = rows[-1]["id"]
 
     def add_matches(
-        self, article: Article, matches: Sequence[Match], channels: dict[str, list[str]],
-        now: datetime, *, alert: bool,
-    ) -> int:  # fmt: skip
+        self,
+        article: Article,
+        matches: Sequence[Match],
+        channels: dict[str, list[str]],
+        now: datetime,
+        *,
+        alert: bool,
+    ) -> int:
         """Backfill: record matches of an archived article; queue alerts only when asked."""
         with write(self.db):
             self._insert_matches(article.id, matches, now)

@@ -39,8 +39,9 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
     p = Path(path)
     try:
         if readonly:
-            conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, isolation_level=None,
-                                   check_same_thread=False)  # fmt: skip
+            conn = sqlite3.connect(
+                f"file:{p}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
+            )
         else:
             p.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(p), isolation_level=None, check_same_thread=False)

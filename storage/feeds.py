@@ -46,8 +46,15 @@ class FeedStore:
                     continue
                 changes: dict[str, Any] = {"configured": 1}
                 if old["url"] != f.url:
-                    changes.update(url=f.url, current_url=f.url, etag=None, last_modified=None,
-                                   body_hash=None, next_check_at=stamp, disabled_reason=None)  # fmt: skip
+                    changes.update(
+                        url=f.url,
+                        current_url=f.url,
+                        etag=None,
+                        last_modified=None,
+                        body_hash=None,
+                        next_check_at=stamp,
+                        disabled_reason=None,
+                    )
                 if old["disabled_reason"] is None or "url" in changes:
                     changes["enabled"] = int(f.enabled)
                 if any(old[k] != v for k, v in changes.items()):
@@ -56,8 +63,10 @@ class FeedStore:
                 self._update(old["id"], {"configured": 0, "enabled": 0})
 
     def feeds_due(self, now: datetime, limit: int | None = None) -> list[FeedState]:
-        sql = ("SELECT * FROM feeds WHERE enabled = 1 AND configured = 1 AND next_check_at <= ?"
-               " ORDER BY next_check_at")  # fmt: skip
+        sql = (
+            "SELECT * FROM feeds WHERE enabled = 1 AND configured = 1 AND next_check_at <= ?"
+            " ORDER BY next_check_at"
+        )
         if limit:
             sql += f" LIMIT {int(limit)}"
         return [_row(r) for r in self.db.query(sql, [iso(now)])]
@@ -80,9 +89,16 @@ class FeedStore:
     ) -> None:
         """A poll worked (200 or 304): store HTTP cache state and the next check; errors reset.
         A recovery ``notice`` (health.Notice) is queued in the same transaction."""
-        values = {"last_checked_at": iso(now), "last_success_at": iso(now),
-                  "consecutive_errors": 0, "failing_since": None, "retry_until": None,
-                  "last_error": None, "last_error_kind": None, **changes}  # fmt: skip
+        values = {
+            "last_checked_at": iso(now),
+            "last_success_at": iso(now),
+            "consecutive_errors": 0,
+            "failing_since": None,
+            "retry_until": None,
+            "last_error": None,
+            "last_error_kind": None,
+            **changes,
+        }
         with write(self.db):
             self.db.execute("UPDATE feeds SET polls = polls + 1 WHERE id = ?", [feed_id])
             self._update(feed_id, values)

@@ -51,11 +51,25 @@ def alert_id(watch: str, article_url: str, channel: str) -> str:
 def _match(row: dict[str, Any]) -> Match:
     place = None
     if row["geonameid"] is not None:
-        place = Place(row["geonameid"], row["place"], row["country_code"] or "",
-                      row["admin1"] or "", row["latitude"], row["longitude"])  # fmt: skip
-    return Match(watch=row["watch"], kind=row["kind"], term=row["term"],
-                 text=row["matched_text"], field=row["field"], start=row["start"],
-                 end=row["end"], snippet=row["snippet"], place=place)  # fmt: skip
+        place = Place(
+            row["geonameid"],
+            row["place"],
+            row["country_code"] or "",
+            row["admin1"] or "",
+            row["latitude"],
+            row["longitude"],
+        )
+    return Match(
+        watch=row["watch"],
+        kind=row["kind"],
+        term=row["term"],
+        text=row["matched_text"],
+        field=row["field"],
+        start=row["start"],
+        end=row["end"],
+        snippet=row["snippet"],
+        place=place,
+    )
 
 
 class OutboxStore:
@@ -84,13 +98,20 @@ class OutboxStore:
             )
         published = from_iso(row.get("published") or row["created_at"])
         return Alert(
-            id=row["id"], watch=row["watch"], channel=row["channel"],
-            article_id=row["article_id"] or 0, url=row.get("link") or "",
-            title=row.get("article_title") or row["title"], feed=row.get("feed") or "",
+            id=row["id"],
+            watch=row["watch"],
+            channel=row["channel"],
+            article_id=row["article_id"] or 0,
+            url=row.get("link") or "",
+            title=row.get("article_title") or row["title"],
+            feed=row.get("feed") or "",
             published=published,  # type: ignore[arg-type]
-            matches=matches, kind=row["kind"], body=row["body"], attempts=row["attempts"],
+            matches=matches,
+            kind=row["kind"],
+            body=row["body"],
+            attempts=row["attempts"],
             queued_at=from_iso(row["created_at"]),
-        )  # fmt: skip
+        )
 
     def _set(self, alert_ids: list[str], assignments: str, values: list[Any]) -> None:
         """One transaction: ``UPDATE alerts SET <assignments>`` for each id."""
@@ -103,15 +124,22 @@ class OutboxStore:
     def mark_sending(self, alert_ids: list[str], now: datetime) -> None:
         """Take a lease before sending, so another process or a restart does not send it
         at the same time; counts the attempt."""
-        self._set(alert_ids, "status = 'sending', attempts = attempts + 1, next_attempt_at = ?,"
-                  " lease_owner = ?", [iso(now + LEASE), OWNER])  # fmt: skip
+        self._set(
+            alert_ids,
+            "status = 'sending', attempts = attempts + 1, next_attempt_at = ?, lease_owner = ?",
+            [iso(now + LEASE), OWNER],
+        )
 
     def reclaim_leases(self, now: datetime) -> int:
         """Leases held by a process that died (killed between send and mark) are due now,
         not when the lease runs out: they are resent at once with the same id."""
-        owners = [r[0] for r in self.db.execute(
-            "SELECT DISTINCT lease_owner FROM alerts WHERE status = 'sending'"
-            " AND lease_owner IS NOT NULL").fetchall()]  # fmt: skip
+        owners = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT lease_owner FROM alerts WHERE status = 'sending'"
+                " AND lease_owner IS NOT NULL"
+            ).fetchall()
+        ]
         dead = [o for o in owners if o != OWNER and not _alive(o)]
         if not dead:
             return 0
@@ -125,12 +153,18 @@ class OutboxStore:
         return cur.rowcount
 
     def mark_sent(self, alert_ids: list[str], now: datetime, receipt: str) -> None:
-        self._set(alert_ids, "status = 'sent', sent_at = ?, receipt = ?, last_error = NULL",
-                  [iso(now), receipt[:500]])  # fmt: skip
+        self._set(
+            alert_ids,
+            "status = 'sent', sent_at = ?, receipt = ?, last_error = NULL",
+            [iso(now), receipt[:500]],
+        )
 
     def mark_retry(self, alert_ids: list[str], when: datetime, error: str) -> None:
-        self._set(alert_ids, "status = 'pending', next_attempt_at = ?, last_error = ?",
-                  [iso(when), error[:500]])  # fmt: skip
+        self._set(
+            alert_ids,
+            "status = 'pending', next_attempt_at = ?, last_error = ?",
+            [iso(when), error[:500]],
+        )
 
     def mark_failed(self, alert_ids: list[str], error: str) -> None:
         self._set(alert_ids, "status = 'failed', last_error = ?", [error[:500]])
@@ -158,8 +192,9 @@ class OutboxStore:
             )
             return cur.rowcount
 
-    def queue_notice(self, key: str, title: str, body: str, channels: list[str],
-                     now: datetime) -> int:  # fmt: skip
+    def queue_notice(
+        self, key: str, title: str, body: str, channels: list[str], now: datetime
+    ) -> int:
         """A feed-health notice, through the same outbox (caller holds the transaction)."""
         queued = 0
         for channel in channels:

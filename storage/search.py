@@ -40,8 +40,13 @@ class Hit:
         return dict(self.__dict__)
 
 
-def _filters(watch: str | None, feed: str | None, location: str | None,
-             since: datetime | None, until: datetime | None) -> tuple[str, list[Any]]:  # fmt: skip
+def _filters(
+    watch: str | None,
+    feed: str | None,
+    location: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[str, list[Any]]:
     """Filters as per-row checks on the FTS rows (EXISTS ... = articles_fts.rowid): a
     `rowid IN (set)` would make FTS5 look every id of the set up, one by one."""
     row = "articles_fts.rowid"
@@ -50,26 +55,39 @@ def _filters(watch: str | None, feed: str | None, location: str | None,
         where.append(f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND m.watch = ?)")
         args.append(watch)
     if feed:
-        where.append(f"EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
-                     f" WHERE fe.article_id = {row} AND f.name = ?)")  # fmt: skip
+        where.append(
+            f"EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
+            f" WHERE fe.article_id = {row} AND f.name = ?)"
+        )
         args.append(feed)
     if location:
-        where.append(f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND"
-                     " (m.place = ? COLLATE NOCASE OR m.term = ? COLLATE NOCASE"
-                     " OR m.matched_text = ? COLLATE NOCASE))")  # fmt: skip
+        where.append(
+            f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND"
+            " (m.place = ? COLLATE NOCASE OR m.term = ? COLLATE NOCASE"
+            " OR m.matched_text = ? COLLATE NOCASE))"
+        )
         args += [location] * 3
     if since or until:
-        where.append(f"EXISTS (SELECT 1 FROM articles a WHERE a.id = {row}"
-                     " AND a.published >= ? AND a.published < ?)")  # fmt: skip
+        where.append(
+            f"EXISTS (SELECT 1 FROM articles a WHERE a.id = {row}"
+            " AND a.published >= ? AND a.published < ?)"
+        )
         args += [iso(since) if since else "", iso(until) if until else "9999"]
     return "".join(f" AND {w}" for w in where), args
 
 
 def search(
-    db: sqlite_utils.Database, query: str, *, watch: str | None = None, feed: str | None = None,
-    location: str | None = None, since: datetime | None = None, until: datetime | None = None,
-    limit: int = 20, order: str = "rank",
-) -> list[Hit]:  # fmt: skip
+    db: sqlite_utils.Database,
+    query: str,
+    *,
+    watch: str | None = None,
+    feed: str | None = None,
+    location: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 20,
+    order: str = "rank",
+) -> list[Hit]:
     """Ranked hits (order="rank": bm25, title weighted above summary and body, over the
     newest matches) or newest first (order="newest"). A bounded plan: the FTS query picks
     the ids, then article columns and snippets are made for the rows shown only."""
@@ -91,15 +109,31 @@ def search(
         raise _query_error(query, exc) from exc
     except (UnicodeEncodeError, ValueError) as exc:  # lone surrogates from a non-UTF-8 argv
         raise QueryError(f"search: the query is not valid text: {exc}", 0) from exc
-    rows = {r["id"]: r for r in db.query(
-        f"SELECT a.id, a.title, a.summary, a.text, a.link, a.feed, a.published, a.duplicate_of,"
-        f" (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,"
-        f" (SELECT group_concat(DISTINCT m.place) FROM matches m WHERE m.article_id = a.id) AS places"
-        f" FROM articles a WHERE a.id IN ({marks})", ids)}  # fmt: skip
-    return [Hit(i, r["title"], r["link"], r["feed"], r["published"],
-                snippet((r["text"], r["summary"], r["title"]), query, MARK),
-                r["watches"] or "", r["places"] or "", rank)
-            for i, rank in picked if (r := rows.get(i)) and r["duplicate_of"] is None]  # fmt: skip
+    rows = {
+        r["id"]: r
+        for r in db.query(
+            f"SELECT a.id, a.title, a.summary, a.text, a.link, a.feed, a.published, a.duplicate_of,"
+            f" (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,"
+            f" (SELECT group_concat(DISTINCT m.place) FROM matches m WHERE m.article_id = a.id) AS places"
+            f" FROM articles a WHERE a.id IN ({marks})",
+            ids,
+        )
+    }
+    return [
+        Hit(
+            i,
+            r["title"],
+            r["link"],
+            r["feed"],
+            r["published"],
+            snippet((r["text"], r["summary"], r["title"]), query, MARK),
+            r["watches"] or "",
+            r["places"] or "",
+            rank,
+        )
+        for i, rank in picked
+        if (r := rows.get(i)) and r["duplicate_of"] is None
+    ]
 
 
 RANK_POOL = 1000
@@ -133,16 +167,22 @@ def _query_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
     if "no such column" in msg:
         col = msg.split(":")[-1].strip()
         pos = query.find(col)
-        return QueryError(f"search: {col!r} at position {pos} is read as a column filter; "
-                          f"quote it (\"{col}:...\")", max(pos, 0))  # fmt: skip
-    return QueryError(f"search: cannot parse the query at position {max(pos, 0)}: {msg}",
-                      max(pos, 0))  # fmt: skip
+        return QueryError(
+            f'search: {col!r} at position {pos} is read as a column filter; quote it ("{col}:...")',
+            max(pos, 0),
+        )
+    return QueryError(
+        f"search: cannot parse the query at position {max(pos, 0)}: {msg}", max(pos, 0)
+    )
 
 
 def recent_matches(
-    db: sqlite_utils.Database, *, watch: str | None = None, since: datetime | None = None,
+    db: sqlite_utils.Database,
+    *,
+    watch: str | None = None,
+    since: datetime | None = None,
     limit: int = 50,
-) -> list[dict[str, Any]]:  # fmt: skip
+) -> list[dict[str, Any]]:
     """What fired, newest first: one row per (article, watch)."""
     where, args = ["1=1"], []
     if watch:

@@ -23,9 +23,13 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     where: list[int] = []
     for i, ch in enumerate(text):
-        folded = ch if ch.isascii() else "".join(
-            c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
-        )  # fmt: skip
+        folded = (
+            ch
+            if ch.isascii()
+            else "".join(
+                c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)
+            )
+        )
         for c in folded.casefold():
             out.append(c)
             where.append(i)
@@ -73,8 +77,15 @@ def highlight(text: str, query: str, marks: tuple[str, str] = ("[", "]")) -> str
     return _window(text, folded, where, hits, marks, whole=True) if hits else text
 
 
-def _window(text: str, folded: str, where: list[int], hits: list[re.Match[str]],
-            marks: tuple[str, str], *, whole: bool = False) -> str:  # fmt: skip
+def _window(
+    text: str,
+    folded: str,
+    where: list[int],
+    hits: list[re.Match[str]],
+    marks: tuple[str, str],
+    *,
+    whole: bool = False,
+) -> str:
     start = 0 if whole else max(where[hits[0].start()] - WINDOW, 0)
     end = len(text) if whole else min(where[hits[0].start()] + WINDOW, len(text))
     pieces, cursor = [], start

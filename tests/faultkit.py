@@ -183,12 +183,15 @@ def news_site(server: LocalServer, path: str, prefix: str, titles: list[str]) ->
     from feedfactory import page, rss
 
     links = [server.url(f"/{prefix}/{i}.html") for i in range(len(titles))]
-    items = [(f"{prefix}-{i}", t, links[i], f"News from Aleppo, item {i}")
-             for i, t in enumerate(titles)]  # fmt: skip
+    items = [
+        (f"{prefix}-{i}", t, links[i], f"News from Aleppo, item {i}") for i, t in enumerate(titles)
+    ]
     server.route(path, Reply(200, rss(items), {"Content-Type": "application/rss+xml"}))
     for i, t in enumerate(titles):
-        server.route(f"/{prefix}/{i}.html",
-                     Reply(200, page(t, STORY), {"Content-Type": "text/html; charset=utf-8"}))  # fmt: skip
+        server.route(
+            f"/{prefix}/{i}.html",
+            Reply(200, page(t, STORY), {"Content-Type": "text/html; charset=utf-8"}),
+        )
     return links
 
 
@@ -196,7 +199,7 @@ def queue_alerts(settings: Any) -> Any:
     """One poll cycle (no delivery): archive, match, queue alerts in the outbox."""
     import asyncio
 
-    from app import build_ruleset, open_store, poll_cycle
+    from service.wiring import build_ruleset, open_store, poll_cycle
 
     with open_store(settings) as store:
         return asyncio.run(poll_cycle(settings, store, build_ruleset(settings), everything=True))

@@ -11,10 +11,10 @@ from datetime import UTC, datetime, timedelta
 from feedfactory import page, rss
 from httpserver import Reply
 
-import delivery
 import notifiers
 import settings
-from app import open_store, run_once
+from service import delivery
+from service.wiring import open_store, run_once
 
 STORY = [
     "Relief agencies said on Monday that the convoy had been waiting for nine days.",
@@ -151,8 +151,9 @@ def test_quiet_hours_hold_alerts_then_send_them_as_one(tmp_path, http_server):
     _site(http_server, 3)
     now = datetime.now(UTC)
     start, end = now - timedelta(hours=1), now + timedelta(hours=1)
-    s = _jsonl_settings(tmp_path, http_server, timezone="UTC",
-                        quiet_hours=f"{start:%H:%M}-{end:%H:%M}")  # fmt: skip
+    s = _jsonl_settings(
+        tmp_path, http_server, timezone="UTC", quiet_hours=f"{start:%H:%M}-{end:%H:%M}"
+    )
     delivery._SENT.clear()
     _, sent = run_once(s)
     assert sent.sent == 0 and _lines(tmp_path) == []

@@ -18,14 +18,29 @@ def _check(data: dict, *keys: str) -> None:
 def test_benchmarks_run_at_tiny_sizes(tmp_path):
     from bench import archive, latency, matching_bench, memory, poll, schedule_sim
 
-    _check(poll.run(feeds=4, out_dir=tmp_path), "cold_s", "warm_s", "parse_floor_s", "naive_s",
-           "ratio_naive_over_warm", "ratio_cold_over_floor")  # fmt: skip
-    _check(matching_bench.run(sizes=(2, 12), n_articles=5, out_dir=tmp_path), "rows",
-           "ratio_throughput_last_over_first", "ratio_vs_regex_at_last")  # fmt: skip
+    _check(
+        poll.run(feeds=4, out_dir=tmp_path),
+        "cold_s",
+        "warm_s",
+        "parse_floor_s",
+        "naive_s",
+        "ratio_naive_over_warm",
+        "ratio_cold_over_floor",
+    )
+    _check(
+        matching_bench.run(sizes=(2, 12), n_articles=5, out_dir=tmp_path),
+        "rows",
+        "ratio_throughput_last_over_first",
+        "ratio_vs_regex_at_last",
+    )
     _check(archive.run(sizes=(300,), out_dir=tmp_path), "rows")
     _check(memory.run(feeds=5, watches=3, out_dir=tmp_path), "peak_rss_mb", "startup_rss_mb")
     _check(latency.run(interval=2.0, trials=1, out_dir=tmp_path), "trials", "latency_max_s")
-    _check(schedule_sim.run(scale=0.01, out_dir=tmp_path), "auto", "fixed",
-           "ratio_requests_auto_over_fixed")  # fmt: skip
+    _check(
+        schedule_sim.run(scale=0.01, out_dir=tmp_path),
+        "auto",
+        "fixed",
+        "ratio_requests_auto_over_fixed",
+    )
     for name in ("poll", "matching", "archive", "memory", "latency", "schedule_sim"):
         assert (tmp_path / f"{name}.json").exists()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from errors import ExtractError
-from extract import Extracted, decode_html, extract
+from feeds.extract import Extracted, decode_html, extract
 
 PAGES = Path(__file__).parent / "data" / "pages"
 URL = "https://news.example.org/world/middle-east/aid-convoy?ref=rss"

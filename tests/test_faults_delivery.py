@@ -17,11 +17,11 @@ from aiosmtpd.controller import Controller
 from faultkit import Receiver, free_port, news_site, queue_alerts
 from httpserver import LocalServer, Reply
 
-import delivery
 import models
 import notifiers
 import settings as settings_mod
 from errors import DeliveryError
+from service import delivery
 from storage import Store
 from storage.db import from_iso, write
 
@@ -46,8 +46,9 @@ def receiver() -> Iterator[Receiver]:
     r.stop()
 
 
-def _settings(tmp_path: Path, server: LocalServer, notifiers_cfg: dict[str, Any],
-              titles: list[str]) -> settings_mod.Settings:  # fmt: skip
+def _settings(
+    tmp_path: Path, server: LocalServer, notifiers_cfg: dict[str, Any], titles: list[str]
+) -> settings_mod.Settings:
     news_site(server, "/feed.xml", "n", titles)
     return settings_mod.from_dict(
         {
@@ -86,8 +87,10 @@ class Driver:
         return [r for r in rows if channel is None or r["channel"] == channel]
 
     def next_at(self, channel: str) -> set[float]:
-        return {(from_iso(r["next_attempt_at"]) - self.t0).total_seconds()
-                for r in self.alerts("pending", channel)}  # fmt: skip
+        return {
+            (from_iso(r["next_attempt_at"]) - self.t0).total_seconds()
+            for r in self.alerts("pending", channel)
+        }
 
     def close(self) -> None:
         if self.owned:
@@ -100,11 +103,23 @@ def test_smtp_and_webhook_down_then_back(tmp_path, http_server, receiver):
     port = free_port()
     up = {"hook": False}
     receiver.script = lambda n, key: Reply(200, b"ok") if up["hook"] else Reply(503, b"busy")
-    cfg = _settings(tmp_path, http_server, {
-        "mail": {"type": "email", "host": "127.0.0.1", "port": port, "security": "none",
-                 "from": "bot@news.example", "to": ["desk@news.example"], "timeout": "2s"},
-        "hook": {"type": "webhook", "url": receiver.url, "timeout": "2s"},
-    }, [f"Report {i}" for i in range(4)])  # fmt: skip
+    cfg = _settings(
+        tmp_path,
+        http_server,
+        {
+            "mail": {
+                "type": "email",
+                "host": "127.0.0.1",
+                "port": port,
+                "security": "none",
+                "from": "bot@news.example",
+                "to": ["desk@news.example"],
+                "timeout": "2s",
+            },
+            "hook": {"type": "webhook", "url": receiver.url, "timeout": "2s"},
+        },
+        [f"Report {i}" for i in range(4)],
+    )
     assert queue_alerts(cfg).alerts == 8
     inbox, controller = Inbox(), None
     d = Driver(cfg)
@@ -147,8 +162,9 @@ def test_webhook_retry_after_is_honoured(tmp_path, http_server, receiver):
     receiver.script = lambda n, key: (
         Reply(503, b"later", {"Retry-After": "120"}) if n < 2 else Reply(200)
     )
-    cfg = _settings(tmp_path, http_server, {"hook": {"type": "webhook", "url": receiver.url}},
-                    ["One", "Two"])  # fmt: skip
+    cfg = _settings(
+        tmp_path, http_server, {"hook": {"type": "webhook", "url": receiver.url}}, ["One", "Two"]
+    )
     queue_alerts(cfg)
     d = Driver(cfg)
     try:
@@ -164,9 +180,12 @@ def test_webhook_retry_after_is_honoured(tmp_path, http_server, receiver):
 def test_500_forever_is_marked_failed_and_can_be_requeued(tmp_path, http_server, receiver):
     broken = {"on": True}
     receiver.script = lambda n, key: Reply(500, b"boom") if broken["on"] else Reply(200)
-    cfg = _settings(tmp_path, http_server,
-                    {"hook": {"type": "webhook", "url": receiver.url, "max_attempts": 3}},
-                    ["Alpha", "Beta", "Gamma"])  # fmt: skip
+    cfg = _settings(
+        tmp_path,
+        http_server,
+        {"hook": {"type": "webhook", "url": receiver.url, "max_attempts": 3}},
+        ["Alpha", "Beta", "Gamma"],
+    )
     queue_alerts(cfg)
     d = Driver(cfg)
     try:
@@ -247,15 +266,32 @@ def test_crlf_title_over_email_is_one_header(tmp_path, http_server):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    cfg = _settings(tmp_path, http_server, {
-        "mail": {"type": "email", "host": "127.0.0.1", "port": port, "security": "none",
-                 "from": "bot@news.example", "to": ["desk@news.example"], "timeout": "2s"},
-    }, ["One", "Two"])  # fmt: skip
+    cfg = _settings(
+        tmp_path,
+        http_server,
+        {
+            "mail": {
+                "type": "email",
+                "host": "127.0.0.1",
+                "port": port,
+                "security": "none",
+                "from": "bot@news.example",
+                "to": ["desk@news.example"],
+                "timeout": "2s",
+            },
+        },
+        ["One", "Two"],
+    )
     queue_alerts(cfg)
     try:
         with Store.open(cfg.db_path) as store, write(store.db):
-            store.queue_notice("k", "Feed down\r\nBcc: victim@evil.example", "body\r\nline",
-                               ["mail"], _now() - timedelta(seconds=5))  # fmt: skip
+            store.queue_notice(
+                "k",
+                "Feed down\r\nBcc: victim@evil.example",
+                "body\r\nline",
+                ["mail"],
+                _now() - timedelta(seconds=5),
+            )
         d = Driver(cfg)
         try:
             rep = d.at(0)
@@ -270,10 +306,13 @@ def test_crlf_title_over_email_is_one_header(tmp_path, http_server):
 
 
 def test_once_delivers_every_queued_alert(tmp_path, http_server):
-    cfg = _settings(tmp_path, http_server,
-                    {"out": {"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")}},
-                    [f"Report {i}" for i in range(250)])  # fmt: skip
-    from app import run_once
+    cfg = _settings(
+        tmp_path,
+        http_server,
+        {"out": {"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")}},
+        [f"Report {i}" for i in range(250)],
+    )
+    from service.wiring import run_once
 
     report, sent = run_once(cfg)
     assert report.alerts == 250

@@ -20,15 +20,57 @@ from storage.search import search
 pytestmark = pytest.mark.fault
 
 # deterministic (no flaky CI) and no .hypothesis/ folder written into the repository
-FUZZ = settings(max_examples=200, deadline=None, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+FUZZ = settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 # pieces of both query languages (ours and FTS5's), glued with arbitrary text
-QUERY_BITS = st.sampled_from([
-    "AND", "OR", "NOT", "NEAR", "NEAR(", "(", ")", '"', ",", "*", ":", "^", "+", "-", "{", "}",
-    "title:", "summary:", "text:", "rank:", "a", "Aleppo", "évacuation", "حلب", "10", "²", "١٠",
-    " ", "\t", "\n", "\x00", "\u2028", "'", "\\", "%", "?", "NEAR(a b, ", "{title summary}:",
-])  # fmt: skip
+QUERY_BITS = st.sampled_from(
+    [
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR",
+        "NEAR(",
+        "(",
+        ")",
+        '"',
+        ",",
+        "*",
+        ":",
+        "^",
+        "+",
+        "-",
+        "{",
+        "}",
+        "title:",
+        "summary:",
+        "text:",
+        "rank:",
+        "a",
+        "Aleppo",
+        "évacuation",
+        "حلب",
+        "10",
+        "²",
+        "١٠",
+        " ",
+        "\t",
+        "\n",
+        "\x00",
+        "\u2028",
+        "'",
+        "\\",
+        "%",
+        "?",
+        "NEAR(a b, ",
+        "{title summary}:",
+    ]
+)
 QUERIES = st.one_of(
     st.text(max_size=60),
     st.lists(st.one_of(QUERY_BITS, st.text(max_size=4)), max_size=25).map(" ".join),
@@ -67,16 +109,24 @@ def test_query_parser_raises_only_query_error(query):
 def archive(tmp_path_factory) -> Store:
     path = Path(tmp_path_factory.mktemp("fuzz")) / "archive.db"
     store = Store.open(path)
-    for i, (title, summary) in enumerate([
-        ("Aleppo convoy reaches the city", "Aid trucks crossed at dawn"),
-        ("Évacuation à Alep", "Les habitants quittent la ville"),
-        ("حلب: قافلة مساعدات", "وصلت القافلة"),
-    ]):  # fmt: skip
-        store.db["articles"].insert({
-            "url": f"http://example.org/{i}", "link": f"http://example.org/{i}", "title": title,
-            "summary": summary, "published": "2026-11-20T12:00:00Z",
-            "first_seen_at": "2026-11-20T12:00:00Z", "feed": "wire",
-        })  # fmt: skip
+    for i, (title, summary) in enumerate(
+        [
+            ("Aleppo convoy reaches the city", "Aid trucks crossed at dawn"),
+            ("Évacuation à Alep", "Les habitants quittent la ville"),
+            ("حلب: قافلة مساعدات", "وصلت القافلة"),
+        ]
+    ):
+        store.db["articles"].insert(
+            {
+                "url": f"http://example.org/{i}",
+                "link": f"http://example.org/{i}",
+                "title": title,
+                "summary": summary,
+                "published": "2026-11-20T12:00:00Z",
+                "first_seen_at": "2026-11-20T12:00:00Z",
+                "feed": "wire",
+            }
+        )
     yield store
     store.close()
 
@@ -110,32 +160,59 @@ def test_search_raises_only_query_error(archive, query):
     assert len(hits) <= 5
 
 
-FEED_HEADS = st.sampled_from([
-    b"",
-    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><item>',
-    b'<?xml version="1.0" encoding="iso-8859-1"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>',
-    b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
-    b' xmlns="http://purl.org/rss/1.0/"><item rdf:about="http://e/">',
-    b'<?xml version="1.0" encoding="utf-16"?><rss version="2.0">',
-    b"\xef\xbb\xbf<rss version='0.91'><channel><item><title>",
-    b"\xff\xfe<\x00r\x00s\x00s\x00>\x00",
-    b"<!DOCTYPE rss [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><rss><channel><item><title>&e;",
-    b"<!DOCTYPE html><html><body>",
-    b'{"version": "https://jsonfeed.org/version/1", "items": [',
-])  # fmt: skip
-FEED_BITS = st.sampled_from([
-    b"<title>", b"</title>", b"<link>http://e/x</link>", b"<link>javascript:alert(1)</link>",
-    b"<guid>", b"</guid>", b"<pubDate>Tue, 99 Foo 2026 25:61:00 +9999</pubDate>",
-    b"<updated>0000-00-00T00:00:00Z</updated>", b"<description><![CDATA[<b>x</b>", b"]]>",
-    b"&amp;", b"&#0;", b"&#x110000;", b"&bogus;", b"<", b">", b"\x00", b"\xff", b"\xc3(",
-    b"</item><item>", b"</entry><entry>", b"<content type='html'>&lt;script&gt;", b"<ttl>",
-    b"999999999999999999999", b"</ttl>", b"<sy:updatePeriod>hourly</sy:updatePeriod>",
-])  # fmt: skip
+FEED_HEADS = st.sampled_from(
+    [
+        b"",
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title><item>',
+        b'<?xml version="1.0" encoding="iso-8859-1"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>',
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+        b' xmlns="http://purl.org/rss/1.0/"><item rdf:about="http://e/">',
+        b'<?xml version="1.0" encoding="utf-16"?><rss version="2.0">',
+        b"\xef\xbb\xbf<rss version='0.91'><channel><item><title>",
+        b"\xff\xfe<\x00r\x00s\x00s\x00>\x00",
+        b"<!DOCTYPE rss [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><rss><channel><item><title>&e;",
+        b"<!DOCTYPE html><html><body>",
+        b'{"version": "https://jsonfeed.org/version/1", "items": [',
+    ]
+)
+FEED_BITS = st.sampled_from(
+    [
+        b"<title>",
+        b"</title>",
+        b"<link>http://e/x</link>",
+        b"<link>javascript:alert(1)</link>",
+        b"<guid>",
+        b"</guid>",
+        b"<pubDate>Tue, 99 Foo 2026 25:61:00 +9999</pubDate>",
+        b"<updated>0000-00-00T00:00:00Z</updated>",
+        b"<description><![CDATA[<b>x</b>",
+        b"]]>",
+        b"&amp;",
+        b"&#0;",
+        b"&#x110000;",
+        b"&bogus;",
+        b"<",
+        b">",
+        b"\x00",
+        b"\xff",
+        b"\xc3(",
+        b"</item><item>",
+        b"</entry><entry>",
+        b"<content type='html'>&lt;script&gt;",
+        b"<ttl>",
+        b"999999999999999999999",
+        b"</ttl>",
+        b"<sy:updatePeriod>hourly</sy:updatePeriod>",
+    ]
+)
 FEEDS = st.one_of(
     st.binary(max_size=300),
-    st.builds(lambda head, body: head + b"".join(body), FEED_HEADS,
-              st.lists(st.one_of(FEED_BITS, st.binary(max_size=8)), max_size=30)),
-)  # fmt: skip
+    st.builds(
+        lambda head, body: head + b"".join(body),
+        FEED_HEADS,
+        st.lists(st.one_of(FEED_BITS, st.binary(max_size=8)), max_size=30),
+    ),
+)
 
 
 @FUZZ

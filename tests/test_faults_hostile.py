@@ -19,7 +19,7 @@ from feedfactory import rss
 from httpserver import LocalServer, Reply
 
 import settings as settings_mod
-from app import run_once
+from service.wiring import run_once
 from storage import Store
 
 pytestmark = pytest.mark.fault
@@ -121,7 +121,7 @@ def _settings(tmp_path: Path, feeds: list[dict], **http: object) -> settings_mod
                 "concurrency": 20,
                 "per_host": 20,
                 **http,
-            },  # fmt: skip
+            },
             "feeds": feeds,
             "watches": [{"name": "Aleppo", "keywords": ["Aleppo"]}],
             "notifiers": {"out": {"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")}},
@@ -131,8 +131,9 @@ def _settings(tmp_path: Path, feeds: list[dict], **http: object) -> settings_mod
 
 
 def _good(server: LocalServer) -> dict:
-    items = [(f"ok-{i}", f"Aleppo story {i}", f"http://example.org/ok/{i}", "teaser")
-             for i in range(3)]  # fmt: skip
+    items = [
+        (f"ok-{i}", f"Aleppo story {i}", f"http://example.org/ok/{i}", "teaser") for i in range(3)
+    ]
     server.route("/good.xml", Reply(200, rss(items), {"Content-Type": "application/rss+xml"}))
     return {"name": "good", "url": server.url("/good.xml"), "full_text": False}
 
@@ -211,8 +212,10 @@ def test_whole_feedparser_corpus_in_one_cycle(tmp_path, server, shared_dir):
     elapsed = time.monotonic() - started
     by_feed = {f.feed: f for f in report.feeds}
     failed = Counter((f.error or "").split(": ", 1)[-1][:40] for f in report.failed)
-    print(f"{len(files)} corpus feeds in {elapsed:.1f}s: {len(report.feeds) - len(report.failed)} ok,"
-          f" {len(report.failed)} failed, {report.new} new articles, {sent.sent} alerts sent")  # fmt: skip
+    print(
+        f"{len(files)} corpus feeds in {elapsed:.1f}s: {len(report.feeds) - len(report.failed)} ok,"
+        f" {len(report.failed)} failed, {report.new} new articles, {sent.sent} alerts sent"
+    )
     for reason, n in failed.most_common(8):
         print(f"  {n:4d} x {reason}")
     assert len(by_feed) == len(files) + 1, "every feed is reported"

@@ -28,10 +28,10 @@ from faultkit import BOT, PYTHON, Receiver, integrity, roomy_server, write_toml
 from feedfactory import rss
 from httpserver import LocalServer, Reply, Request
 
-import delivery
 import notifiers
 import settings as settings_mod
 from feeds.identity import normalize_url
+from service import delivery
 from storage import Store
 from storage.outbox import LEASE, alert_id
 
@@ -74,8 +74,14 @@ class Site:
             items = []
             for i in range(n):
                 words = "Aleppo" + (" convoy" if WATCHES["Convoy"](i) else "")
-                items.append((f"{feed}-{i}", f"{feed} report {i}", self.link(feed, i),
-                               f"Latest from {words} today, item {i}."))  # fmt: skip
+                items.append(
+                    (
+                        f"{feed}-{i}",
+                        f"{feed} report {i}",
+                        self.link(feed, i),
+                        f"Latest from {words} today, item {i}.",
+                    )
+                )
             return Reply(200, rss(items, title=feed), {"Content-Type": "application/rss+xml"})
 
         return handler
@@ -137,12 +143,21 @@ class Killer:
 def _start(cfg: Path, log: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [str(PYTHON), str(BOT), "--config", str(cfg), "once"],
-        cwd=cfg.parent, stdout=log.open("ab"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=cfg.parent,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
 
 
-def _round(rng: random.Random, n: int, cfg: Path, tmp_path: Path, site: Site,
-           receiver: Receiver, killer: Killer) -> str:  # fmt: skip
+def _round(
+    rng: random.Random,
+    n: int,
+    cfg: Path,
+    tmp_path: Path,
+    site: Site,
+    receiver: Receiver,
+    killer: Killer,
+) -> str:
     strategy = rng.choice(["timer", "page", "hook", "hook-late"])
     k = rng.randint(1, 4)
     counters = Counter[str]()
@@ -248,16 +263,23 @@ def _check(tmp_path: Path, cfg: Path, site: Site, receiver: Receiver) -> None:
         unprocessed = store.db.execute("SELECT count(*) FROM articles WHERE processed = 0")
         assert unprocessed.fetchone()[0] == 0
     n_items = site.items_at(ROUNDS)
-    pairs = {(w, site.link(f, i)) for f in FEEDS for i in range(n_items)
-             for w, wanted in WATCHES.items() if wanted(i)}  # fmt: skip
+    pairs = {
+        (w, site.link(f, i))
+        for f in FEEDS
+        for i in range(n_items)
+        for w, wanted in WATCHES.items()
+        if wanted(i)
+    }
     expected = {ch: {alert_id(w, normalize_url(u), ch) for w, u in pairs} for ch in CHANNELS}
     print(f"expected alerts: {sum(len(v) for v in expected.values())}; outbox: {dict(statuses)}")
     assert statuses == {"sent": len(pairs) * len(CHANNELS)}
 
     hook = receiver.counts()
     dupes = {k: c for k, c in hook.items() if c > 1}
-    print(f"webhook: {sum(hook.values())} deliveries, {len(hook)} distinct ids, "
-          f"{len(dupes)} ids resent (same Idempotency-Key, allowed): {sorted(dupes.values())}")  # fmt: skip
+    print(
+        f"webhook: {sum(hook.values())} deliveries, {len(hook)} distinct ids, "
+        f"{len(dupes)} ids resent (same Idempotency-Key, allowed): {sorted(dupes.values())}"
+    )
     assert set(hook) == expected["hook"]
     assert {(d.payload["watch"], d.payload["url"]) for d in receiver.accepted()} == pairs
 

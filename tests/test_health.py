@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from feedfactory import rss
 from httpserver import Reply
 
-import delivery
 import notifiers
 import settings
-from app import build_ruleset, open_store, poll_cycle
+from service import delivery
+from service.wiring import build_ruleset, open_store, poll_cycle
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

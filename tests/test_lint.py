@@ -7,20 +7,35 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ["bot.py", "app.py", "pipeline.py", "scheduler.py", "delivery.py", "settings.py",
-       "models.py", "errors.py", "schedule.py", "health.py", "extract.py", "commands.py",
-       "archive_cli.py", "backfill.py", "demo.py", "explain.py", "feedhealth.py",
-       "storage", "feeds", "matching", "notifiers", "web"]  # fmt: skip
+APP = [
+    "bot.py",
+    "settings.py",
+    "models.py",
+    "errors.py",
+    "cli",
+    "service",
+    "storage",
+    "feeds",
+    "matching",
+    "notifiers",
+    "web",
+]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_ruff_lint_is_clean():
     r = _run("ruff", "check", "--quiet", ".")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_ruff_format_owns_the_layout():
+    r = _run("ruff", "format", "--check", "--quiet", ".")
+    assert r.returncode == 0, "ruff format would change: " + r.stdout + r.stderr
 
 
 def test_mypy_is_clean_on_the_app():

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from errors import PlaceError, QueryError
+from matching.compiler import compile_rules
 from matching.forms import word_forms
 from matching.normalize import fold
 from matching.places import Gazetteer
-from matching.rules import Ruleset, compile_rules
+from matching.rules import Ruleset
 from models import Article
 from settings import WatchSettings
 

@@ -10,7 +10,7 @@ from feedfactory import atom, page, rdf, rss
 from httpserver import Reply
 
 import settings
-from app import run_once
+from service.wiring import run_once
 from storage import Store
 
 STORY = [

@@ -8,7 +8,7 @@ from pathlib import Path
 from httpserver import Reply
 
 import settings
-from app import run_once
+from service.wiring import run_once
 from storage import Store
 
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".json"}
@@ -30,13 +30,18 @@ def test_real_feeds_poll_cleanly(tmp_path, http_server, shared_dir):
         feeds.append(
             {"name": f"{i}:{path.name}", "url": http_server.url(f"/{i}"), "full_text": False}
         )
-    cfg = settings.from_dict({
-        "storage": {"path": str(tmp_path / "a.db")},
-        "http": {"timeout": "5s"},
-        "feeds": feeds,
-        "watches": [{"name": "Syria", "locations": ["Aleppo", "Palmyra"]},
-                    {"name": "Gaza", "keywords": ["Gaza"]}],
-    }, base_dir=str(tmp_path))  # fmt: skip
+    cfg = settings.from_dict(
+        {
+            "storage": {"path": str(tmp_path / "a.db")},
+            "http": {"timeout": "5s"},
+            "feeds": feeds,
+            "watches": [
+                {"name": "Syria", "locations": ["Aleppo", "Palmyra"]},
+                {"name": "Gaza", "keywords": ["Gaza"]},
+            ],
+        },
+        base_dir=str(tmp_path),
+    )
     report, _ = run_once(cfg, channels={})
     assert len(report.feeds) == len(files)
     outlet = [f for f in report.feeds if "fastfeedparser" not in f.feed]
@@ -50,5 +55,6 @@ def test_real_feeds_poll_cleanly(tmp_path, http_server, shared_dir):
         assert n == "ok"
         dupes = store.db.execute(
             "SELECT count(*) FROM (SELECT article_id FROM feed_entries GROUP BY article_id"
-            " HAVING count(DISTINCT feed_id) > 1)").fetchone()[0]  # fmt: skip
+            " HAVING count(DISTINCT feed_id) > 1)"
+        ).fetchone()[0]
     assert dupes >= 1  # copies of the same real feeds share links: one article, two feeds

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-import schedule
+from feeds import schedule
 from settings import FeedSettings, PollingSettings
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -19,8 +19,10 @@ FILLER = "Officials met to discuss the budget, roads and schools. " * 20
 @pytest.fixture
 def store(tmp_path):
     s = Store.open(tmp_path / "a.db")
-    s.sync_feeds([FeedSettings(url="http://a/f", name="Wire"),
-                  FeedSettings(url="http://b/f", name="Daily")], NOW)
+    s.sync_feeds(
+        [FeedSettings(url="http://a/f", name="Wire"), FeedSettings(url="http://b/f", name="Daily")],
+        NOW,
+    )
     docs = [
         ("Wire", "Aleppo under siege as talks stall", "Shelling continued.", 1, "Aleppo"),
         ("Daily", "Budget talks resume", FILLER + " A delegate had visited Aleppo once.", 2, None),
@@ -34,8 +36,15 @@ def store(tmp_path):
         if place:
             p = Place(1, place, "SY", "", 36.0, 37.0)
             matches = [Match("Syria", "location", place, place, "title", 0, 5, title, p)]
-        s.complete_article(s.article(aid), text=text, text_status="extracted", meta={},
-                           matches=matches, channels={}, now=NOW - timedelta(days=days))
+        s.complete_article(
+            s.article(aid),
+            text=text,
+            text_status="extracted",
+            meta={},
+            matches=matches,
+            channels={},
+            now=NOW - timedelta(days=days),
+        )
     yield s
     s.close()
 
@@ -52,8 +61,13 @@ def test_accents_fold(store):
 
 
 def test_filters_combine(store):
-    hits = search(store.db, "aleppo OR halab OR talks", watch="Syria", feed="Wire",
-                  since=NOW - timedelta(days=2))
+    hits = search(
+        store.db,
+        "aleppo OR halab OR talks",
+        watch="Syria",
+        feed="Wire",
+        since=NOW - timedelta(days=2),
+    )
     assert [h.title for h in hits] == ["Aleppo under siege as talks stall"]
     assert search(store.db, "palmyra", location="tadmur")[0].places == "Tadmur"
     assert search(store.db, "palmyra", until=NOW - timedelta(days=50)) == []

@@ -186,18 +186,40 @@ def test_fts_is_kept_in_sync(store):
 
 def test_same_text_under_another_link_is_a_duplicate(store):
     story = "Wire copy about the convoy that reached the city at dawn. " * 10
-    ids = store.save_entries(store.feed("A"), [_e(1), _e(2, link="http://other.example/x")],
-                             "guid", NOW)  # fmt: skip
+    ids = store.save_entries(
+        store.feed("A"), [_e(1), _e(2, link="http://other.example/x")], "guid", NOW
+    )
     first, second = (store.article(i) for i in ids)
-    store.complete_article(first, text=story, text_status="x", meta={}, matches=[_match()],
-                           channels={"W": ["mail"]}, now=NOW)  # fmt: skip
-    n = store.complete_article(second, text=" ".join(story.split()), text_status="x", meta={},
-                               matches=[_match()], channels={"W": ["mail"]}, now=NOW)  # fmt: skip
+    store.complete_article(
+        first,
+        text=story,
+        text_status="x",
+        meta={},
+        matches=[_match()],
+        channels={"W": ["mail"]},
+        now=NOW,
+    )
+    n = store.complete_article(
+        second,
+        text=" ".join(story.split()),
+        text_status="x",
+        meta={},
+        matches=[_match()],
+        channels={"W": ["mail"]},
+        now=NOW,
+    )
     assert n == 0 and store.db["alerts"].count == 1
     short = store.save_entries(store.feed("A"), [_e(3), _e(4)], "guid", NOW)
     for i in short:  # short briefs with equal text are not called copies
-        store.complete_article(store.article(i), text="Brief.", text_status="x", meta={},
-                               matches=[_match()], channels={"W": ["mail"]}, now=NOW)  # fmt: skip
+        store.complete_article(
+            store.article(i),
+            text="Brief.",
+            text_status="x",
+            meta={},
+            matches=[_match()],
+            channels={"W": ["mail"]},
+            now=NOW,
+        )
     assert store.db["alerts"].count == 3
 
 
@@ -205,8 +227,15 @@ def test_leases_of_a_dead_process_are_reclaimed(store):
     import socket
 
     (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW)
-    store.complete_article(store.article(aid), text="", text_status="x", meta={},
-                           matches=[_match()], channels={"W": ["mail"]}, now=NOW)  # fmt: skip
+    store.complete_article(
+        store.article(aid),
+        text="",
+        text_status="x",
+        meta={},
+        matches=[_match()],
+        channels={"W": ["mail"]},
+        now=NOW,
+    )
     (alert,) = store.due_alerts(NOW)
     store.mark_sending([alert.id], NOW)
     assert store.reclaim_leases(NOW) == 0  # our own lease: kept
@@ -222,23 +251,41 @@ def test_lease_of_a_predecessor_with_our_pid_is_reclaimed(store):
     import socket
 
     (aid,) = store.save_entries(store.feed("A"), [_e(1)], "guid", NOW)
-    store.complete_article(store.article(aid), text="", text_status="x", meta={},
-                           matches=[_match()], channels={"W": ["mail"]}, now=NOW)  # fmt: skip
+    store.complete_article(
+        store.article(aid),
+        text="",
+        text_status="x",
+        meta={},
+        matches=[_match()],
+        channels={"W": ["mail"]},
+        now=NOW,
+    )
     (alert,) = store.due_alerts(NOW)
     store.mark_sending([alert.id], NOW)
-    store.db.execute("UPDATE alerts SET lease_owner = ?",
-                     [f"{socket.gethostname()}:{os.getpid()}:0ld0"])  # fmt: skip
+    store.db.execute(
+        "UPDATE alerts SET lease_owner = ?", [f"{socket.gethostname()}:{os.getpid()}:0ld0"]
+    )
     assert store.reclaim_leases(NOW) == 1
 
 
 def test_same_headline_from_two_outlets_is_one_story(store):
     title = "Convoy reaches besieged district of Aleppo after nine days"
     ids = store.save_entries(store.feed("A"), [_e(1, title=title)], "guid", NOW)
-    ids += store.save_entries(store.feed("B"), [_e(2, link="http://b.example/x",
-                                                   title=title.upper() + "!")], "guid", NOW)  # fmt: skip
+    ids += store.save_entries(
+        store.feed("B"), [_e(2, link="http://b.example/x", title=title.upper() + "!")], "guid", NOW
+    )
     ids += store.save_entries(store.feed("B"), [_e(3, title="Live updates")], "guid", NOW)
     ids += store.save_entries(store.feed("A"), [_e(4, title="Live updates")], "guid", NOW)
-    queued = [store.complete_article(store.article(i), text=f"text {i}", text_status="x",
-                                     meta={}, matches=[_match()], channels={"W": ["mail"]},
-                                     now=NOW) for i in ids]  # fmt: skip
+    queued = [
+        store.complete_article(
+            store.article(i),
+            text=f"text {i}",
+            text_status="x",
+            meta={},
+            matches=[_match()],
+            channels={"W": ["mail"]},
+            now=NOW,
+        )
+        for i in ids
+    ]
     assert queued == [1, 0, 1, 1]  # short generic headlines are not merged

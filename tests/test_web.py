@@ -25,7 +25,6 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 
 
-
 import web  # noqa: E402
 from models import Entry, Match, Place  # noqa: E402
 from settings import FeedSettings  # noqa: E402
@@ -38,15 +37,29 @@ ALEPPO = Place(170063, "Aleppo", "SY", "09", 36.20124, 37.16117)
 XSS = "<script>alert(1)</script>"
 # (link, title, summary, place matched in the title or None)
 ARTICLES = [
-    ("http://news.example/aleppo-1", "Shelling reported near Aleppo",
-     "Residents said the shelling went on all night.", ALEPPO),
-    ("http://news.example/aleppo-2", "Aid convoy reaches Aleppo",
-     "A convoy with food reached the city on Tuesday.", ALEPPO),
+    (
+        "http://news.example/aleppo-1",
+        "Shelling reported near Aleppo",
+        "Residents said the shelling went on all night.",
+        ALEPPO,
+    ),
+    (
+        "http://news.example/aleppo-2",
+        "Aid convoy reaches Aleppo",
+        "A convoy with food reached the city on Tuesday.",
+        ALEPPO,
+    ),
     ("http://news.example/xss", f"{XSS} Aleppo market", "A market reopened <b>today</b>.", ALEPPO),
-    ("http://news.example/prices", "Bread prices rise",
-     "Bakers in Aleppo and Homs raised prices again.", None),
-] + [(f"http://news.example/weather-{i}", f"Weather in Berlin, day {i}", "Rain all week.", None)
-     for i in range(6)]  # fmt: skip
+    (
+        "http://news.example/prices",
+        "Bread prices rise",
+        "Bakers in Aleppo and Homs raised prices again.",
+        None,
+    ),
+] + [
+    (f"http://news.example/weather-{i}", f"Weather in Berlin, day {i}", "Rain all week.", None)
+    for i in range(6)
+]
 
 
 def seed_archive(path: Path) -> Path:
@@ -54,17 +67,45 @@ def seed_archive(path: Path) -> Path:
     store = Store.open(path)
     try:
         store.sync_feeds([FeedSettings(url="http://news.example/feed", name="Example News")], NOW)
-        entries = [Entry(guid=link, link=link, title=title, summary=summary,
-                         published=NOW - timedelta(hours=i))
-                   for i, (link, title, summary, _) in enumerate(ARTICLES)]  # fmt: skip
+        entries = [
+            Entry(
+                guid=link,
+                link=link,
+                title=title,
+                summary=summary,
+                published=NOW - timedelta(hours=i),
+            )
+            for i, (link, title, summary, _) in enumerate(ARTICLES)
+        ]
         ids = store.save_entries(store.feed("Example News"), entries, "guid", NOW)
         for aid, (_, title, summary, place) in zip(ids, ARTICLES, strict=True):
             start = title.find("Aleppo")
-            matches = [Match(WATCH, "location", "Aleppo", "Aleppo", "title", start, start + 6,
-                             title, place)] if place else []  # fmt: skip
-            store.complete_article(store.article(aid), text=f"{summary} More text.",
-                                   text_status="extracted", meta={}, matches=matches,
-                                   channels={}, now=NOW)  # fmt: skip
+            matches = (
+                [
+                    Match(
+                        WATCH,
+                        "location",
+                        "Aleppo",
+                        "Aleppo",
+                        "title",
+                        start,
+                        start + 6,
+                        title,
+                        place,
+                    )
+                ]
+                if place
+                else []
+            )
+            store.complete_article(
+                store.article(aid),
+                text=f"{summary} More text.",
+                text_status="extracted",
+                meta={},
+                matches=matches,
+                channels={},
+                now=NOW,
+            )
     finally:
         store.close()
     return path
@@ -123,8 +164,13 @@ def test_search_page_escapes_content_and_marks_hits(archive: Path) -> None:
 
 
 def test_script_title_is_escaped_on_every_page(archive: Path) -> None:
-    pages = get(archive, f"/archive/matches_for_watch?watch={WATCH}", "/archive/articles",
-                "/archive/articles/3", "/archive/matches")  # fmt: skip
+    pages = get(
+        archive,
+        f"/archive/matches_for_watch?watch={WATCH}",
+        "/archive/articles",
+        "/archive/articles/3",
+        "/archive/matches",
+    )
     for page in pages:
         assert page.status_code == 200
         assert XSS not in page.text
@@ -132,8 +178,11 @@ def test_script_title_is_escaped_on_every_page(archive: Path) -> None:
 
 
 def test_watch_page_lists_its_matches_and_links_its_feed(archive: Path) -> None:
-    page, data = get(archive, f"/archive/matches_for_watch?watch={WATCH}",
-                     f"/archive/matches_for_watch.json?watch={WATCH}&_shape=array")  # fmt: skip
+    page, data = get(
+        archive,
+        f"/archive/matches_for_watch?watch={WATCH}",
+        f"/archive/matches_for_watch.json?watch={WATCH}&_shape=array",
+    )
     assert [m["title"] for m in rows(data)] == [
         "Shelling reported near Aleppo",
         "Aid convoy reaches Aleppo",
@@ -209,8 +258,10 @@ def _inline_scripts(html: str) -> list[tuple[str, str]]:
 def test_csp_allows_only_nonced_or_known_inline_scripts(archive: Path) -> None:
     for page in get(archive, "/archive/map", "/archive/matches", "/archive/search?q=x", "/"):
         policy = page.headers["content-security-policy"]
-        assert "script-src 'self' 'nonce-" in policy and "unsafe-inline' " not in policy.split(
-            "style-src")[0]  # fmt: skip
+        assert (
+            "script-src 'self' 'nonce-" in policy
+            and "unsafe-inline' " not in policy.split("style-src")[0]
+        )
         assert "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
         nonce = re.search(r"'nonce-([^']+)'", policy).group(1)
         for attrs, body in _inline_scripts(page.text):
@@ -240,9 +291,14 @@ def _free_port() -> int:
 def start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
     """`web.serve` in a subprocess on a free local port; returns it and the URL it printed."""
     code = f"import sys, web; sys.exit(web.serve({str(db)!r}, port={_free_port()}))"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     line = proc.stdout.readline() if proc.stdout else ""
     url = re.search(r"http://\S+", line)
     assert url, f"serve printed {line!r}; stderr: {proc.stderr.read() if proc.stderr else ''}"

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
 
-import extract
+from feeds import extract
 from feeds.fetch import PAGE_ACCEPT, make_client
+from matching.rules import Ruleset
 from models import Alert, Article, Match, Place
 from settings import Settings
 
 
-def explain(ruleset: Any, text: str, title: str = "") -> list[str]:
+def explain(ruleset: Ruleset, text: str, title: str = "") -> list[str]:
     """Human lines: each watch that fires, each piece of evidence with its snippet."""
     article = Article(0, "", title, "", text, datetime.now(UTC), "(test)")
     by_watch: dict[str, list[Match]] = {}
@@ -50,7 +50,14 @@ def sample_alert(channel: str) -> Alert:
     place = Place(163808, "Tadmur", "SY", "11", 34.5624, 38.28402, 51015)
     match = Match("newsbot test", "location", "Palmyra", "Palmyra", "summary", 63, 70, text, place)
     now = datetime.now(UTC).replace(microsecond=0)
-    return Alert(id=f"test-{now:%Y%m%d%H%M%S}", watch="newsbot test", channel=channel,
-                 article_id=0, url="https://example.org/newsbot-test",
-                 title="newsbot test alert: Palmyra retaken", feed="newsbot",
-                 published=now, matches=(match,))  # fmt: skip
+    return Alert(
+        id=f"test-{now:%Y%m%d%H%M%S}",
+        watch="newsbot test",
+        channel=channel,
+        article_id=0,
+        url="https://example.org/newsbot-test",
+        title="newsbot test alert: Palmyra retaken",
+        feed="newsbot",
+        published=now,
+        matches=(match,),
+    )

@@ -61,8 +61,14 @@ def schedule_text(feed: FeedState) -> str:
 
 
 def row(feed: FeedState) -> list[str]:
-    return [feed.name, status(feed), (feed.last_success_at or "never").replace("T", " "),
-            str(feed.consecutive_errors), schedule_text(feed), str(feed.articles)]  # fmt: skip
+    return [
+        feed.name,
+        status(feed),
+        (feed.last_success_at or "never").replace("T", " "),
+        str(feed.consecutive_errors),
+        schedule_text(feed),
+        str(feed.articles),
+    ]
 
 
 def as_dict(feed: FeedState) -> dict[str, Any]:

@@ -77,10 +77,13 @@ def _budget(cfg: NotifierSettings | None, channel: str, now: datetime) -> float:
 
 
 def deliver_due(
-    store: Store, notifiers: Mapping[str, Any], settings: Settings,
+    store: Store,
+    notifiers: Mapping[str, Any],
+    settings: Settings,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0),
-    *, limit: int = 200,
-) -> DeliveryReport:  # fmt: skip
+    *,
+    limit: int = 200,
+) -> DeliveryReport:
     """Send what is due now; never raises for what a channel answers."""
     report = DeliveryReport()
     now = clock()
@@ -110,10 +113,14 @@ def deliver_all_due(
 
 
 def _deliver_channel(
-    store: Store, notifiers: Mapping[str, Any], settings: Settings,
-    watches: Mapping[str, Any], alerts: list[Alert], clock: Callable[[], datetime],
+    store: Store,
+    notifiers: Mapping[str, Any],
+    settings: Settings,
+    watches: Mapping[str, Any],
+    alerts: list[Alert],
+    clock: Callable[[], datetime],
     report: DeliveryReport,
-) -> None:  # fmt: skip
+) -> None:
     """One channel's due alerts: quiet hours hold them, digests collect them, the rate limit
     folds what exceeds it (and what waited through quiet hours) into one message."""
     now = clock()
@@ -158,9 +165,14 @@ def _digest_ready(alerts: list[Alert], period: float | str, now: datetime, tz: s
 
 
 def _send(
-    store: Store, notifiers: Mapping[str, Any], settings: Settings, alerts: list[Alert],
-    label: str | None, clock: Callable[[], datetime], report: DeliveryReport,
-) -> None:  # fmt: skip
+    store: Store,
+    notifiers: Mapping[str, Any],
+    settings: Settings,
+    alerts: list[Alert],
+    label: str | None,
+    clock: Callable[[], datetime],
+    report: DeliveryReport,
+) -> None:
     ids = [a.id for a in alerts]
     channel = alerts[0].channel
     notifier = notifiers.get(channel)
@@ -187,8 +199,14 @@ def _send(
         log.info("alert=%s channel=%r watch=%r sent: %s", a.id[:12], channel, a.watch, receipt)
 
 
-def _failure(store: Store, settings: Settings, alerts: list[Alert], err: DeliveryError,
-             now: datetime, report: DeliveryReport) -> None:  # fmt: skip
+def _failure(
+    store: Store,
+    settings: Settings,
+    alerts: list[Alert],
+    err: DeliveryError,
+    now: datetime,
+    report: DeliveryReport,
+) -> None:
     cfg = settings.notifiers.get(alerts[0].channel)
     max_attempts = cfg.max_attempts if cfg else 1
     attempts = max(a.attempts for a in alerts) + 1
@@ -198,14 +216,24 @@ def _failure(store: Store, settings: Settings, alerts: list[Alert], err: Deliver
     if err.permanent or attempts >= max_attempts:
         store.mark_failed(ids, message)
         report.failed += len(ids)
-        log.error("channel %r: %d alert(s) failed for good after %d attempts: %s",
-                  alerts[0].channel, len(ids), attempts, message)  # fmt: skip
+        log.error(
+            "channel %r: %d alert(s) failed for good after %d attempts: %s",
+            alerts[0].channel,
+            len(ids),
+            attempts,
+            message,
+        )
         return
     wait = backoff(attempts, err.retry_after)
     store.mark_retry(ids, now + timedelta(seconds=wait), message)
     report.retried += len(ids)
-    log.warning("channel %r: attempt %d failed, retry in %.0fs: %s",
-                alerts[0].channel, attempts, wait, message)  # fmt: skip
+    log.warning(
+        "channel %r: attempt %d failed, retry in %.0fs: %s",
+        alerts[0].channel,
+        attempts,
+        wait,
+        message,
+    )
 
 
 def _period_label(seconds: float | str) -> str:

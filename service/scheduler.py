@@ -16,14 +16,15 @@ import logging
 import signal
 import threading
 from datetime import UTC, datetime
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-import delivery
 import notifiers
-from app import open_store, poll_cycle
 from errors import NewsbotError
+from matching.rules import Ruleset
+from service import delivery
+from service.pipeline import CycleReport
+from service.wiring import open_store, poll_cycle
 from settings import Settings
 from storage import Store
 
@@ -33,7 +34,7 @@ STOP_GRACE = 3.0
 
 
 class Service:
-    def __init__(self, settings: Settings, ruleset: Any) -> None:
+    def __init__(self, settings: Settings, ruleset: Ruleset) -> None:
         self.settings = settings
         self.ruleset = ruleset
         self.stop = threading.Event()
@@ -47,13 +48,18 @@ class Service:
             if report.alerts or report.resumed:
                 self._deliver_now()
             if report.feeds or report.resumed:
-                log.info("cycle: %d feeds, %d new articles, %d alerts queued, %d failing, %.1fs",
-                         len(report.feeds), report.new, report.alerts, len(report.failed),
-                         report.seconds)  # fmt: skip
+                log.info(
+                    "cycle: %d feeds, %d new articles, %d alerts queued, %d failing, %.1fs",
+                    len(report.feeds),
+                    report.new,
+                    report.alerts,
+                    len(report.failed),
+                    report.seconds,
+                )
         except NewsbotError as err:
             log.error("tick failed, will retry: %s", err.render())
 
-    async def _cycle(self, store: Store) -> Any:
+    async def _cycle(self, store: Store) -> CycleReport:
         task = asyncio.create_task(poll_cycle(self.settings, store, self.ruleset, stop=self.stop))
         while not task.done():
             await asyncio.wait({task}, timeout=0.2)
@@ -63,8 +69,6 @@ class Service:
         try:
             return await task
         except asyncio.CancelledError:
-            from pipeline import CycleReport
-
             log.info("cycle cancelled by shutdown; unfinished feeds stay due")
             return CycleReport()
 
@@ -89,13 +93,19 @@ class Service:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         now = datetime.now(UTC)
-        sched.add_job(self.tick, "interval", seconds=self.settings.polling.tick,
-                      next_run_time=now, id="tick")  # fmt: skip
-        sched.add_job(self.deliver, "interval", seconds=DELIVER_EVERY, next_run_time=now,
-                      id="deliver")  # fmt: skip
+        sched.add_job(
+            self.tick, "interval", seconds=self.settings.polling.tick, next_run_time=now, id="tick"
+        )
+        sched.add_job(
+            self.deliver, "interval", seconds=DELIVER_EVERY, next_run_time=now, id="deliver"
+        )
         self._install_signals()
-        log.info("newsbot running: %d feeds, %d watches, archive %s",
-                 len(self.settings.feeds), len(self.settings.watches), self.settings.db_path)  # fmt: skip
+        log.info(
+            "newsbot running: %d feeds, %d watches, archive %s",
+            len(self.settings.feeds),
+            len(self.settings.watches),
+            self.settings.db_path,
+        )
         sched.start()
         try:
             self.stop.wait()

@@ -1,4 +1,5 @@
-"""`bot.py search`, `matches` and `serve`: read the archive, print for people or scripts."""
+"""What every command shares: loading the config, the console, dates and archive paths from
+the command line, and printing rows as a table, JSON or CSV."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ from rich.table import Table
 
 import settings as settings_mod
 from errors import ConfigError, StorageError
-from settings import parse_duration
-from storage import Store
-from storage.search import recent_matches, search
+from settings import Settings, parse_duration
+
+out = Console(soft_wrap=False, highlight=False)
+
+
+def load(args: argparse.Namespace) -> Settings:
+    return settings_mod.load(args.config)
 
 
 def parse_when(value: str | None, *, name: str) -> datetime | None:
@@ -46,7 +51,7 @@ def db_path(args: argparse.Namespace) -> Path:
     return path
 
 
-def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, widths: dict[str, int]) -> None:
+def emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, widths: dict[str, int]) -> None:
     if fmt == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -65,32 +70,3 @@ def _emit(rows: list[dict[str, Any]], columns: list[str], fmt: str, widths: dict
 def _cell(value: Any, width: int | None) -> str:
     text = "" if value is None else str(value)
     return text[: width - 1] + "…" if width and len(text) > width else text
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    with Store.open(db_path(args), readonly=True) as store:
-        hits = search(store.db, args.query, watch=args.watch, feed=args.feed,
-                      location=args.location, since=parse_when(args.since, name="since"),
-                      until=parse_when(args.until, name="until"), limit=args.limit,
-                      order="newest" if args.newest else "rank")  # fmt: skip
-    rows = [h.as_dict() for h in hits]
-    for r in rows:
-        r["published"] = r["published"][:10] if args.format == "table" else r["published"]
-    _emit(rows, ["published", "title", "snippet", "feed", "watches"], args.format,
-          {"title": 40, "snippet": 80})  # fmt: skip
-    return 0
-
-
-def cmd_matches(args: argparse.Namespace) -> int:
-    with Store.open(db_path(args), readonly=True) as store:
-        rows = recent_matches(store.db, watch=args.watch,
-                              since=parse_when(args.since, name="since"), limit=args.limit)  # fmt: skip
-    _emit(rows, ["matched_at", "watch", "title", "matched", "places", "feed"], args.format,
-          {"title": 40, "matched": 30})  # fmt: skip
-    return 0
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    import web
-
-    return web.serve(db_path(args), host=args.host, port=args.port)

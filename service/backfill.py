@@ -25,7 +25,7 @@ class BackfillReport:
 def backfill(
     settings: Settings, store: Store, watch_name: str, since: datetime | None, *, alert: bool
 ) -> BackfillReport:
-    from matching.rules import compile_rules
+    from matching.compiler import compile_rules
 
     watch = next((w for w in settings.watches if w.name == watch_name), None)
     if watch is None:

@@ -11,20 +11,21 @@ import logging
 import random
 from typing import Any
 
-import delivery
 import notifiers
 from errors import ConfigError, PlaceError, QueryError
 from feeds.fetch import Resolver, make_client
-from pipeline import Context, CycleReport, poll_due_feeds, utcnow
+from matching.rules import Ruleset
+from service import delivery
+from service.pipeline import Context, CycleReport, poll_due_feeds, utcnow
 from settings import Settings
 from storage import Store
 
 log = logging.getLogger("newsbot")
 
 
-def build_ruleset(settings: Settings) -> Any:
+def build_ruleset(settings: Settings) -> Ruleset:
     """Compile every watch once (QueryError/PlaceError name the watch)."""
-    from matching.rules import compile_rules
+    from matching.compiler import compile_rules
 
     try:
         return compile_rules(settings.watches)
@@ -39,10 +40,16 @@ def open_store(settings: Settings) -> Store:
 
 
 async def poll_cycle(
-    settings: Settings, store: Store, ruleset: Any, *, everything: bool = False,
-    resolver: Resolver | None = None, rng: random.Random | None = None, stop: Any = None,
+    settings: Settings,
+    store: Store,
+    ruleset: Ruleset | None,
+    *,
+    everything: bool = False,
+    resolver: Resolver | None = None,
+    rng: random.Random | None = None,
+    stop: Any = None,
     now: Any = None,
-) -> CycleReport:  # fmt: skip
+) -> CycleReport:
     """One poll cycle with a fresh shared HTTP client (``now`` injects the clock)."""
     async with make_client(settings.http, resolver=resolver) as fetcher:
         ctx = Context(settings, store, fetcher, ruleset, rng or random.Random())
@@ -52,14 +59,18 @@ async def poll_cycle(
 
 
 def run_once(
-    settings: Settings, *, ruleset: Any = None, resolver: Resolver | None = None,
+    settings: Settings,
+    *,
+    ruleset: Ruleset | None = None,
+    resolver: Resolver | None = None,
     channels: dict[str, Any] | None = None,
-) -> tuple[CycleReport, delivery.DeliveryReport]:  # fmt: skip
+) -> tuple[CycleReport, delivery.DeliveryReport]:
     """Poll every configured feed once, process everything, deliver what is due."""
     ruleset = ruleset if ruleset is not None else build_ruleset(settings)
     with open_store(settings) as store:
-        report = asyncio.run(poll_cycle(settings, store, ruleset, everything=True,
-                                        resolver=resolver))  # fmt: skip
+        report = asyncio.run(
+            poll_cycle(settings, store, ruleset, everything=True, resolver=resolver)
+        )
         chans = channels if channels is not None else notifiers.build_all(settings)
         try:
             sent = delivery.deliver_all_due(store, chans, settings)

@@ -26,13 +26,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-import extract
-import health
-import schedule
 from errors import ExtractError, FetchError, NewsbotError, ParseError
+from feeds import extract, health, schedule
 from feeds.fetch import PAGE_ACCEPT, Fetcher
 from feeds.identity import choose_mode
 from feeds.parse import parse_async
+from matching.rules import Ruleset
 from models import Article, FeedState
 from settings import FeedSettings, Settings
 from storage import Store
@@ -47,7 +46,7 @@ class Context:
     settings: Settings
     store: Store
     fetcher: Fetcher
-    ruleset: Any  # matching.rules.Ruleset | None
+    ruleset: Ruleset | None
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
 
@@ -122,8 +121,10 @@ async def poll_due_feeds(
     report.feeds = [r for r in results if r is not None]
     report.seconds = time.monotonic() - started
     if len(report.feeds) > 1 and len(report.failed) == len(report.feeds):
-        log.warning("every feed failed this cycle: is the network reachable (proxy, DNS)? "
-                    "`bot.py demo` shows the bot at work offline")  # fmt: skip
+        log.warning(
+            "every feed failed this cycle: is the network reachable (proxy, DNS)? "
+            "`bot.py demo` shows the bot at work offline"
+        )
     return report
 
 
@@ -145,8 +146,15 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
         log.exception("feed=%r internal error", feed.name)
         return FeedReport(feed.name, "error", error=f"internal error: {type(exc).__name__}: {exc}")
     level = logging.WARNING if report.error else logging.INFO
-    log.log(level, "feed=%r %s new=%d alerts=%d%s", feed.name, report.status, report.new,
-            report.alerts, f" error={report.error}" if report.error else "")  # fmt: skip
+    log.log(
+        level,
+        "feed=%r %s new=%d alerts=%d%s",
+        feed.name,
+        report.status,
+        report.new,
+        report.alerts,
+        f" error={report.error}" if report.error else "",
+    )
     return report
 
 
@@ -158,9 +166,16 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     moved = {"current_url": result.permanent_url} if result.permanent_url else {}
     if result.not_modified or digest == feed.body_hash:
         status = "304 not modified" if result.not_modified else "200 unchanged"
-        plan = schedule.after_success(cfg, ctx.settings.polling, now, ctx.rng, published=None,
-                                      ttl_minutes=feed.ttl_minutes, headers=result.headers,
-                                      previous=(feed.interval_seconds, feed.interval_reason))  # fmt: skip
+        plan = schedule.after_success(
+            cfg,
+            ctx.settings.polling,
+            now,
+            ctx.rng,
+            published=None,
+            ttl_minutes=feed.ttl_minutes,
+            headers=result.headers,
+            previous=(feed.interval_seconds, feed.interval_reason),
+        )
         _success(ctx, feed, now, plan, {"last_status": status, **moved, **_cache(result)})
         return FeedReport(feed.name, status)
     parsed = await parse_async(result)
@@ -169,14 +184,33 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     new_ids = ctx.store.save_entries(feed, parsed.entries, mode, now, alerting=alerting)
     alerts = await process_articles(ctx, ctx.store.articles(new_ids), cfg)
     published = [e.published for e in parsed.entries if e.published]
-    plan = schedule.after_success(cfg, ctx.settings.polling, now, ctx.rng, published=published,
-                                  ttl_minutes=parsed.ttl_minutes, headers=result.headers)  # fmt: skip
+    plan = schedule.after_success(
+        cfg,
+        ctx.settings.polling,
+        now,
+        ctx.rng,
+        published=published,
+        ttl_minutes=parsed.ttl_minutes,
+        headers=result.headers,
+    )
     status = f"{result.status} ok, {len(parsed.entries)} entries"
     if parsed.warning:
         status += " (malformed but readable)"
-    _success(ctx, feed, now, plan, {
-        "last_status": status, "body_hash": digest, "guid_mode": mode, "title": parsed.title,
-        "ttl_minutes": parsed.ttl_minutes, **moved, **_cache(result)})  # fmt: skip
+    _success(
+        ctx,
+        feed,
+        now,
+        plan,
+        {
+            "last_status": status,
+            "body_hash": digest,
+            "guid_mode": mode,
+            "title": parsed.title,
+            "ttl_minutes": parsed.ttl_minutes,
+            **moved,
+            **_cache(result),
+        },
+    )
     return FeedReport(feed.name, status, new=len(new_ids), alerts=alerts)
 
 
@@ -184,10 +218,14 @@ def _cache(result: Any) -> dict[str, Any]:
     return {"etag": result.etag, "last_modified": result.last_modified}
 
 
-def _success(ctx: Context, feed: FeedState, now: datetime, plan: schedule.Plan,
-             changes: dict[str, Any]) -> None:  # fmt: skip
-    changes.update(next_check_at=iso(plan.next_check_at), interval_seconds=plan.interval,
-                   interval_reason=plan.reason)  # fmt: skip
+def _success(
+    ctx: Context, feed: FeedState, now: datetime, plan: schedule.Plan, changes: dict[str, Any]
+) -> None:
+    changes.update(
+        next_check_at=iso(plan.next_check_at),
+        interval_seconds=plan.interval,
+        interval_reason=plan.reason,
+    )
     notices = [health.recovery_notice(ctx.settings, feed, now)]
     moved_to = changes.get("current_url")
     if moved_to and moved_to != feed.current_url:
@@ -199,14 +237,17 @@ def _failed(ctx: Context, feed: FeedState, err: NewsbotError, now: datetime) -> 
     errors = feed.consecutive_errors + 1
     retry_after = getattr(err, "retry_after", None)
     status = getattr(err, "status", None)
-    plan = schedule.after_failure(ctx.settings.polling, now, ctx.rng, errors=errors,
-                                  retry_after=retry_after)  # fmt: skip
+    plan = schedule.after_failure(
+        ctx.settings.polling, now, ctx.rng, errors=errors, retry_after=retry_after
+    )
     changes: dict[str, Any] = {
         "last_status": f"HTTP {status}" if status else f"{getattr(err, 'kind', 'parse')} error",
-        "last_error": err.render(), "last_error_kind": getattr(err, "kind", "parse"),
-        "next_check_at": iso(plan.next_check_at), "retry_until": iso(plan.next_check_at)
-        if retry_after else None, "interval_reason": plan.reason,
-    }  # fmt: skip
+        "last_error": err.render(),
+        "last_error_kind": getattr(err, "kind", "parse"),
+        "next_check_at": iso(plan.next_check_at),
+        "retry_until": iso(plan.next_check_at) if retry_after else None,
+        "interval_reason": plan.reason,
+    }
     if status == 410:
         changes.update(enabled=0, disabled_reason=f"410 Gone on {iso(now)}: the feed was removed")
     after = replace(feed, consecutive_errors=errors, failing_since=feed.failing_since or iso(now))
@@ -223,8 +264,9 @@ async def process_articles(
     and is resumed next cycle."""
     if not articles:
         return 0
-    results = await asyncio.gather(*(prepare_article(ctx, a, cfg) for a in articles),
-                                   return_exceptions=True)  # fmt: skip
+    results = await asyncio.gather(
+        *(prepare_article(ctx, a, cfg) for a in articles), return_exceptions=True
+    )
     done = [r for r in results if isinstance(r, Processed)]
     for article, r in zip(articles, results, strict=True):
         if isinstance(r, BaseException):
@@ -242,7 +284,9 @@ async def prepare_article(
     """Fetch and extract the page (or keep the summary), then match: no writes."""
     cfg = cfg or ctx.feed_settings(article.feed)
     full_text = cfg.full_text if cfg else True
-    text, status, meta = await _article_text(ctx, article) if full_text else ("", "summary: full_text off", {})  # fmt: skip
+    text, status, meta = (
+        await _article_text(ctx, article) if full_text else ("", "summary: full_text off", {})
+    )
     complete = replace(article, text=text, language=meta.get("language") or article.language)
     feeds: Sequence[str] = ctx.store.article_feeds(article.id)
     matches = ctx.ruleset.match(complete, feeds) if ctx.ruleset else []

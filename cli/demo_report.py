@@ -3,19 +3,21 @@ is right), one match explained, one search."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from matching.rules import Ruleset
 from settings import Settings
 from storage import Store
 from storage.search import search
 
 
-def print_quiet_articles(s: Settings, ruleset: Any) -> None:
+def print_quiet_articles(s: Settings, ruleset: Ruleset) -> None:
     """What was archived without an alert, and why (the mentions that did not count)."""
     with Store.open(s.db_path) as store:
-        rows = list(store.db.query(
-            "SELECT a.id, a.duplicate_of FROM articles a WHERE NOT EXISTS"
-            " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id"))  # fmt: skip
+        rows = list(
+            store.db.query(
+                "SELECT a.id, a.duplicate_of FROM articles a WHERE NOT EXISTS"
+                " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id"
+            )
+        )
         articles = store.articles([r["id"] for r in rows])
     dups = {r["id"] for r in rows if r["duplicate_of"]}
     print(f"\nArchived without an alert ({len(rows)}):")
@@ -31,20 +33,27 @@ def print_quiet_articles(s: Settings, ruleset: Any) -> None:
             print("      no watched word or place in its title, summary or text")
 
 
-def print_explanation(s: Settings, ruleset: Any) -> None:
+def print_explanation(s: Settings, ruleset: Ruleset) -> None:
     with Store.open(s.db_path) as store:
-        rows = list(store.db.query(
-            "SELECT m.*, a.title FROM matches m JOIN articles a ON a.id = m.article_id"
-            " WHERE m.kind = 'location' ORDER BY (m.matched_text = m.term), m.id LIMIT 1"))  # fmt: skip
+        rows = list(
+            store.db.query(
+                "SELECT m.*, a.title FROM matches m JOIN articles a ON a.id = m.article_id"
+                " WHERE m.kind = 'location' ORDER BY (m.matched_text = m.term), m.id LIMIT 1"
+            )
+        )
     if not rows:
         return
     m = rows[0]
     print("\nWhy an alert fired (bot.py watches test explains any text the same way):")
     print(f"  article: {m['title']}")
-    print(f"  watch {m['watch']!r}: location {m['term']!r} matched {m['matched_text']!r} in the "
-          f"{m['field']} at {m['start']}..{m['end']}")  # fmt: skip
-    print(f"  resolved to {m['place']}, {m['country_code']} (geonames:{m['geonameid']}, "
-          f"{m['latitude']:.2f}, {m['longitude']:.2f})")  # fmt: skip
+    print(
+        f"  watch {m['watch']!r}: location {m['term']!r} matched {m['matched_text']!r} in the "
+        f"{m['field']} at {m['start']}..{m['end']}"
+    )
+    print(
+        f"  resolved to {m['place']}, {m['country_code']} (geonames:{m['geonameid']}, "
+        f"{m['latitude']:.2f}, {m['longitude']:.2f})"
+    )
     print(f"  … {m['snippet']} …")
 
 

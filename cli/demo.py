@@ -22,8 +22,9 @@ from typing import Any
 
 import settings as settings_mod
 from errors import ConfigError
+from matching.rules import Ruleset
 
-SITE = Path(__file__).resolve().parent / "examples" / "site"
+SITE = Path(__file__).resolve().parent.parent / "examples" / "site"
 FEEDS = [
     ("Levant Wire", "/levant-wire/rss.xml"),
     ("Northern Dispatch", "/northern-dispatch/atom.xml"),
@@ -83,27 +84,36 @@ def _watches(config_path: str) -> list[dict[str, Any]]:
 
 
 def demo_settings(base: str, db_path: str, workdir: str, config_path: str) -> settings_mod.Settings:
-    return settings_mod.from_dict({
-        "storage": {"path": db_path},
-        "http": {"allow_private_networks": True, "timeout": "10s"},
-        "feeds": [{"name": n, "url": base + p} for n, p in FEEDS],
-        "watches": _watches(config_path),
-        "notifiers": {"console": {"type": "console"},
-                      "demo-jsonl": {"type": "jsonl", "path": "alerts.jsonl"}},
-    }, base_dir=workdir)  # fmt: skip
+    return settings_mod.from_dict(
+        {
+            "storage": {"path": db_path},
+            "http": {"allow_private_networks": True, "timeout": "10s"},
+            "feeds": [{"name": n, "url": base + p} for n, p in FEEDS],
+            "watches": _watches(config_path),
+            "notifiers": {
+                "console": {"type": "console"},
+                "demo-jsonl": {"type": "jsonl", "path": "alerts.jsonl"},
+            },
+        },
+        base_dir=workdir,
+    )
 
 
 def run(config_path: str, keep_db: str | None = None) -> int:
-    from app import build_ruleset, run_once
+    from service.wiring import build_ruleset, run_once
 
     with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp, serve_site() as base:
         db_path = str(Path(keep_db).resolve()) if keep_db else str(Path(tmp) / "demo.db")
         if keep_db and Path(db_path).exists():
-            print(f"note: {keep_db} exists; what it already holds is not new and does not "
-                  f"alert again (delete it to start over)")  # fmt: skip
+            print(
+                f"note: {keep_db} exists; what it already holds is not new and does not "
+                f"alert again (delete it to start over)"
+            )
         s = demo_settings(base, db_path, tmp, config_path)
-        print(f"newsbot demo: sample site at {base}, {len(s.feeds)} feeds, "
-              f"{len(s.watches)} watches: {', '.join(w.name for w in s.watches)}")  # fmt: skip
+        print(
+            f"newsbot demo: sample site at {base}, {len(s.feeds)} feeds, "
+            f"{len(s.watches)} watches: {', '.join(w.name for w in s.watches)}"
+        )
         print("loading the gazetteer and compiling watches...", flush=True)
         ruleset = build_ruleset(s)
         print(
@@ -111,14 +121,16 @@ def run(config_path: str, keep_db: str | None = None) -> int:
             flush=True,
         )
         report, sent = run_once(s, ruleset=ruleset)
-        print(f"\n{len(report.feeds)} feeds polled in {report.seconds:.1f}s: {report.new} new "
-              f"articles, {report.alerts} alerts queued, {sent.sent} delivered.")  # fmt: skip
+        print(
+            f"\n{len(report.feeds)} feeds polled in {report.seconds:.1f}s: {report.new} new "
+            f"articles, {report.alerts} alerts queued, {sent.sent} delivered."
+        )
         _epilogue(s, ruleset, keep_db)
     return 0
 
 
-def _epilogue(s: settings_mod.Settings, ruleset: Any, keep_db: str | None) -> None:
-    import demo_report
+def _epilogue(s: settings_mod.Settings, ruleset: Ruleset, keep_db: str | None) -> None:
+    from cli import demo_report
 
     demo_report.print_quiet_articles(s, ruleset)
     demo_report.print_explanation(s, ruleset)

@@ -75,10 +75,16 @@ def auto_interval(
 
 
 def after_success(
-    feed: FeedSettings, polling: PollingSettings, now: datetime, rng: random.Random, *,
-    published: Sequence[datetime] | None, ttl_minutes: int | None,
-    headers: Mapping[str, str], previous: tuple[float | None, str | None] = (None, None),
-) -> Plan:  # fmt: skip
+    feed: FeedSettings,
+    polling: PollingSettings,
+    now: datetime,
+    rng: random.Random,
+    *,
+    published: Sequence[datetime] | None,
+    ttl_minutes: int | None,
+    headers: Mapping[str, str],
+    previous: tuple[float | None, str | None] = (None, None),
+) -> Plan:
     """The next check after a poll that worked (``published`` is None on a 304)."""
     if feed.interval is not None:
         seconds, reason = feed.interval, f"fixed {_human(feed.interval)}"
@@ -100,9 +106,13 @@ def after_success(
 
 
 def after_failure(
-    polling: PollingSettings, now: datetime, rng: random.Random, *, errors: int,
+    polling: PollingSettings,
+    now: datetime,
+    rng: random.Random,
+    *,
+    errors: int,
     retry_after: float | None = None,
-) -> Plan:  # fmt: skip
+) -> Plan:
     """Backoff after the ``errors``-th consecutive failure (1 = first)."""
     if retry_after:
         wait = min(retry_after, MAX_RETRY_AFTER)

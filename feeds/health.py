@@ -45,8 +45,13 @@ def failure_notice(
     title = f"{feed.name} {what.split(' (')[0] if gone else 'is failing'}"
     body = f"{feed.name} {what}: {err.render()}\nURL: {feed.current_url}"
     log.warning("feed=%r notice: %s", feed.name, body.splitlines()[0])
-    return Notice(f"{feed.name}|failed|{feed.failing_since}", title, body,
-                  list(settings.health.notify), "notified")  # fmt: skip
+    return Notice(
+        f"{feed.name}|failed|{feed.failing_since}",
+        title,
+        body,
+        list(settings.health.notify),
+        "notified",
+    )
 
 
 def recovery_notice(settings: Settings, feed: FeedState, now: datetime) -> Notice | None:
@@ -55,14 +60,26 @@ def recovery_notice(settings: Settings, feed: FeedState, now: datetime) -> Notic
         return None
     body = f"{feed.name} works again (failing since {feed.failing_since}, recovered {now:%Y-%m-%d %H:%M} UTC)."
     log.info("feed=%r recovered", feed.name)
-    return Notice(f"{feed.name}|recovered|{feed.failing_since}", f"{feed.name} recovered", body,
-                  list(settings.health.notify), "ok")  # fmt: skip
+    return Notice(
+        f"{feed.name}|recovered|{feed.failing_since}",
+        f"{feed.name} recovered",
+        body,
+        list(settings.health.notify),
+        "ok",
+    )
 
 
 def moved_notice(settings: Settings, feed: FeedState, new_url: str) -> Notice:
     """A permanent redirect moved the feed: one notice per new address (update config.toml)."""
-    body = (f"{feed.name} moved permanently (301/308) from {feed.current_url} to {new_url}; "
-            f"newsbot follows it. Update its url in config.toml to silence the redirect.")  # fmt: skip
+    body = (
+        f"{feed.name} moved permanently (301/308) from {feed.current_url} to {new_url}; "
+        f"newsbot follows it. Update its url in config.toml to silence the redirect."
+    )
     log.warning("feed=%r moved to %s", feed.name, new_url)
-    return Notice(f"{feed.name}|moved|{new_url}", f"{feed.name} moved", body,
-                  list(settings.health.notify), feed.notice_state)  # fmt: skip
+    return Notice(
+        f"{feed.name}|moved|{new_url}",
+        f"{feed.name} moved",
+        body,
+        list(settings.health.notify),
+        feed.notice_state,
+    )

@@ -1,0 +1,54 @@
+"""`bot.py search`, `matches` and `serve`: read the archive, print for people or scripts."""
+
+from __future__ import annotations
+
+import argparse
+
+from cli.common import db_path, emit, parse_when
+from storage import Store
+from storage.search import recent_matches, search
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    with Store.open(db_path(args), readonly=True) as store:
+        hits = search(
+            store.db,
+            args.query,
+            watch=args.watch,
+            feed=args.feed,
+            location=args.location,
+            since=parse_when(args.since, name="since"),
+            until=parse_when(args.until, name="until"),
+            limit=args.limit,
+            order="newest" if args.newest else "rank",
+        )
+    rows = [h.as_dict() for h in hits]
+    for r in rows:
+        r["published"] = r["published"][:10] if args.format == "table" else r["published"]
+    emit(
+        rows,
+        ["published", "title", "snippet", "feed", "watches"],
+        args.format,
+        {"title": 40, "snippet": 80},
+    )
+    return 0
+
+
+def cmd_matches(args: argparse.Namespace) -> int:
+    with Store.open(db_path(args), readonly=True) as store:
+        rows = recent_matches(
+            store.db, watch=args.watch, since=parse_when(args.since, name="since"), limit=args.limit
+        )
+    emit(
+        rows,
+        ["matched_at", "watch", "title", "matched", "places", "feed"],
+        args.format,
+        {"title": 40, "matched": 30},
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import web
+
+    return web.serve(db_path(args), host=args.host, port=args.port)

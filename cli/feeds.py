@@ -1,0 +1,81 @@
+"""`bot.py feeds`, `import-opml` and `export-opml`: the feeds, their health and their lists."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+import settings as settings_mod
+from cli.common import load, out
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from cli import feed_table
+    from service.wiring import open_store
+
+    s = load(args)
+    with open_store(s) as store:
+        rows = store.all_feeds(with_counts=True)
+    if args.failing:
+        rows = [r for r in rows if r.consecutive_errors or not r.enabled]
+    if args.format == "json":
+        print(json.dumps([feed_table.as_dict(r) for r in rows], indent=2))
+        return 0
+    table = Table(
+        "feed",
+        "status",
+        "last ok",
+        "errors",
+        "next poll / why",
+        "articles",
+        show_lines=False,
+        expand=False,
+    )
+    for r in rows:
+        table.add_row(*feed_table.row(r))
+    out.print(table)
+    if args.failing:
+        for r in rows:
+            print(f"- {r.name}: {r.last_error or r.disabled_reason}\n  hint: {feed_table.hint(r)}")
+    return 0
+
+
+def cmd_import_opml(args: argparse.Namespace) -> int:
+    from feeds.opml import read_opml, toml_feeds
+
+    s = load(args)
+    known = {f.url for f in s.feeds}
+    names = {f.name for f in s.feeds}
+    fresh = []
+    for name, url in read_opml(args.file):
+        if url in known:
+            continue
+        while name in names:
+            name += " (2)"
+        known.add(url)
+        names.add(name)
+        fresh.append((name, url))
+    text = toml_feeds(fresh)
+    settings_mod.from_dict(_merged(args.config, text), base_dir=s.base_dir)  # validate first
+    with open(args.config, "a", encoding="utf-8") as fh:
+        fh.write(text)
+    print(f"imported {len(fresh)} feeds into {args.config}")
+    return 0
+
+
+def _merged(path: str, extra: str) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(Path(path).read_text(encoding="utf-8") + extra)
+
+
+def cmd_export_opml(args: argparse.Namespace) -> int:
+    from feeds.opml import write_opml
+
+    sys.stdout.write(write_opml(load(args).feeds))
+    return 0
