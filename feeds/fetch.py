@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import email.utils
 import ssl
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -29,13 +27,14 @@ from typing import Any
 import httpx
 
 import models
+import retry
 import settings
 from errors import BlockedAddressError, FetchError
 from feeds import guard
 from feeds.body import BodyDecoder
 from feeds.guard import Resolver
 
-__all__ = ["FEED_ACCEPT", "PAGE_ACCEPT", "Fetcher", "Resolver", "make_client", "parse_retry_after"]
+__all__ = ["FEED_ACCEPT", "PAGE_ACCEPT", "Fetcher", "Resolver", "make_client"]
 
 FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
@@ -45,7 +44,6 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 ACCEPT_ENCODING = "gzip, deflate"
 DEADLINE_FACTOR = 3.0
 MAX_ADDRESSES = 3  # addresses of one host tried when connecting fails
-MAX_RETRY_AFTER = 24 * 3600.0
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 _HINTS = {
@@ -251,25 +249,6 @@ class Fetcher:
         return b"".join(parts)
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After (delta seconds or HTTP-date) -> seconds from ``now``, within 0..24 h."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        seconds = float(value)
-    else:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        now = now or datetime.now(UTC)
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        now = now if now.tzinfo else now.replace(tzinfo=UTC)
-        seconds = (when - now).total_seconds()
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
-
-
 def _conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
     """If-None-Match / If-Modified-Since from stored validators that are safe to send."""
     headers = {}
@@ -314,7 +293,7 @@ def _http_error(url: httpx.URL, response: httpx.Response) -> FetchError:
         phrase = ""
     retry_after = None
     if status in (429, 503):
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        retry_after = retry.retry_after(response.headers.get("retry-after"))
     hint = _HINTS.get(status) or ("server error: retried later" if status >= 500 else None)
     return FetchError(
         f"GET {url}: HTTP {status} {phrase}".rstrip(),

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from retry import backoff
 from settings import FeedSettings, PollingSettings
 
 WEEK = 7 * 86400.0
-MAX_RETRY_AFTER = 86400.0
 _MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.I)
 
 
@@ -114,13 +114,11 @@ def after_failure(
     retry_after: float | None = None,
 ) -> Plan:
     """Backoff after the ``errors``-th consecutive failure (1 = first)."""
+    seconds = backoff(errors, polling.min_interval, polling.max_interval, retry_after)
     if retry_after:
-        wait = min(retry_after, MAX_RETRY_AFTER)
-        when = now + timedelta(seconds=wait)
-        return Plan(when, wait, f"Retry-After until {when:%Y-%m-%d %H:%M} UTC")
-    seconds = min(polling.min_interval * 2 ** max(errors - 1, 0), polling.max_interval)
-    wait = _jitter(seconds, polling.jitter, rng)
-    when = now + timedelta(seconds=wait)
+        when = now + timedelta(seconds=seconds)
+        return Plan(when, seconds, f"Retry-After until {when:%Y-%m-%d %H:%M} UTC")
+    when = now + timedelta(seconds=_jitter(seconds, polling.jitter, rng))
     return Plan(when, seconds, f"backing off until {when:%H:%M} UTC after {errors} errors")
 
 

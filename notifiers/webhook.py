@@ -19,8 +19,6 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -31,6 +29,7 @@ import models
 from errors import DeliveryError
 from notifiers import render
 from notifiers.base import Options, no_crlf, redact, register
+from retry import retry_after
 from settings import Duration
 
 USER_AGENT = "newsbot/0.1 (webhook)"
@@ -71,23 +70,6 @@ def idempotency_key(*ids: str) -> str:
     if len(ids) == 1 and _TOKEN.match(ids[0]):
         return ids[0]
     return hashlib.sha256("\x00".join(ids).encode("utf-8")).hexdigest()
-
-
-def retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); None if unusable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = datetime.now(UTC).timestamp() if now is None else now
-    return max(when.timestamp() - current, 0.0)
 
 
 @register("webhook")

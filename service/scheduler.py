@@ -19,10 +19,9 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-import notifiers
 from errors import NewsbotError
 from matching.rules import Ruleset
-from service import delivery
+from service.delivery import Delivery
 from service.pipeline import CycleReport
 from service.wiring import open_store, poll_cycle
 from settings import Settings
@@ -38,7 +37,7 @@ class Service:
         self.settings = settings
         self.ruleset = ruleset
         self.stop = threading.Event()
-        self.channels = notifiers.build_all(settings)
+        self.delivery = Delivery.from_settings(settings)  # one rate-limit window per process
         self.sched: BackgroundScheduler | None = None
 
     def tick(self) -> None:
@@ -80,7 +79,7 @@ class Service:
     def deliver(self) -> None:
         try:
             with Store.open(self.settings.db_path) as store:
-                delivery.deliver_due(store, self.channels, self.settings)
+                self.delivery.due(store)
         except NewsbotError as err:
             log.error("delivery failed, will retry: %s", err.render())
 
@@ -112,8 +111,7 @@ class Service:
         finally:
             log.info("stopping: finishing the work in flight")
             sched.shutdown(wait=True)
-            for ch in self.channels.values():
-                ch.close()
+            self.delivery.close()
             log.info("stopped")
 
     def _install_signals(self) -> None:

@@ -11,11 +11,10 @@ import logging
 import random
 from typing import Any
 
-import notifiers
 from errors import ConfigError, PlaceError, QueryError
 from feeds.fetch import Resolver, make_client
 from matching.rules import Ruleset
-from service import delivery
+from service.delivery import Delivery, DeliveryReport
 from service.pipeline import Context, CycleReport, poll_due_feeds, utcnow
 from settings import Settings
 from storage import Store
@@ -64,18 +63,13 @@ def run_once(
     ruleset: Ruleset | None = None,
     resolver: Resolver | None = None,
     channels: dict[str, Any] | None = None,
-) -> tuple[CycleReport, delivery.DeliveryReport]:
+) -> tuple[CycleReport, DeliveryReport]:
     """Poll every configured feed once, process everything, deliver what is due."""
     ruleset = ruleset if ruleset is not None else build_ruleset(settings)
     with open_store(settings) as store:
         report = asyncio.run(
             poll_cycle(settings, store, ruleset, everything=True, resolver=resolver)
         )
-        chans = channels if channels is not None else notifiers.build_all(settings)
-        try:
-            sent = delivery.deliver_all_due(store, chans, settings)
-        finally:
-            if channels is None:
-                for ch in chans.values():
-                    ch.close()
+        with Delivery.from_settings(settings, channels) as delivery:
+            sent = delivery.all_due(store)
     return report, sent

@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 from feedfactory import page, rss
 from httpserver import Reply
 
-import notifiers
 import settings
-from service import delivery
+from service.delivery import Delivery
 from service.wiring import open_store, run_once
 
 STORY = [
@@ -61,6 +60,12 @@ def _settings(tmp_path, http_server, smtp_server, **watch):
     )
 
 
+def _deliver_at(s, store, when):
+    """One deliver pass with the clock at ``when`` (channels built from the settings)."""
+    with Delivery.from_settings(s, clock=lambda: when) as d:
+        return d.due(store)
+
+
 def test_alerts_reach_every_channel_once(tmp_path, http_server, smtp_server):
     _site(http_server, 2)
     http_server.route("/hook", Reply(204))
@@ -93,10 +98,9 @@ def test_webhook_down_then_up_delivers_late_once(tmp_path, http_server, smtp_ser
     assert sent.retried == 1 and sent.sent == 2
     state["up"] = True
     with open_store(s) as store:
-        chans = notifiers.build_all(s)
         later = datetime.now(UTC) + timedelta(minutes=5)
-        report = delivery.deliver_due(store, chans, s, clock=lambda: later)
-        again = delivery.deliver_due(store, chans, s, clock=lambda: later + timedelta(hours=1))
+        report = _deliver_at(s, store, later)
+        again = _deliver_at(s, store, later + timedelta(hours=1))
     assert report.sent == 1 and again.sent == 0
     assert [r.headers.get("idempotency-key") for r in http_server.hits("/hook")].count(None) == 0
     assert len({r.headers["idempotency-key"] for r in http_server.hits("/hook")}) == 1
@@ -110,9 +114,7 @@ def test_digest_groups_alerts_into_one_message(tmp_path, http_server, smtp_serve
     _, sent = run_once(s)
     assert sent.sent == 0 and smtp_server.inbox.messages == []  # waiting for the period
     with open_store(s) as store:
-        chans = notifiers.build_all(s)
-        later = datetime.now(UTC) + timedelta(hours=1, minutes=1)
-        report = delivery.deliver_due(store, chans, s, clock=lambda: later)
+        report = _deliver_at(s, store, datetime.now(UTC) + timedelta(hours=1, minutes=1))
     assert report.sent == 3 and len(smtp_server.inbox.messages) == 1
     text = smtp_server.inbox.messages[0].get_body(("plain",)).get_content()
     assert all(f"Convoy story {i}" in text for i in range(3))
@@ -139,12 +141,11 @@ def _lines(tmp_path):
 def test_rate_limit_folds_the_rest_into_one_message(tmp_path, http_server):
     _site(http_server, 6)
     s = _jsonl_settings(tmp_path, http_server, rate_limit=3)
-    delivery._SENT.clear()
     _, sent = run_once(s)
     assert sent.sent == 6
     # 2 single messages + 1 folded message carrying the other 4 alerts
     assert len({a["alert_id"] for a in _lines(tmp_path)}) == 6
-    assert len(delivery._SENT["out"]) == 3
+    assert sent.messages == 3
 
 
 def test_quiet_hours_hold_alerts_then_send_them_as_one(tmp_path, http_server):
@@ -154,14 +155,11 @@ def test_quiet_hours_hold_alerts_then_send_them_as_one(tmp_path, http_server):
     s = _jsonl_settings(
         tmp_path, http_server, timezone="UTC", quiet_hours=f"{start:%H:%M}-{end:%H:%M}"
     )
-    delivery._SENT.clear()
     _, sent = run_once(s)
     assert sent.sent == 0 and _lines(tmp_path) == []
-    night_over = end + timedelta(minutes=2)
     with open_store(s) as store:
-        chans = notifiers.build_all(s)
-        report = delivery.deliver_due(store, chans, s, clock=lambda: night_over)
-    assert report.sent == 3 and len(delivery._SENT["out"]) == 1
+        report = _deliver_at(s, store, end + timedelta(minutes=2))
+    assert report.sent == 3 and report.messages == 1
     assert len(_lines(tmp_path)) == 3
 
 
@@ -175,10 +173,7 @@ def test_cron_digest_fires_on_its_schedule(tmp_path, http_server):
     if now.hour < 8:
         next_eight -= timedelta(days=1)
     with open_store(s) as store:
-        chans = notifiers.build_all(s)
-        early = delivery.deliver_due(
-            store, chans, s, clock=lambda: next_eight - timedelta(minutes=1)
-        )
-        on_time = delivery.deliver_due(store, chans, s, clock=lambda: next_eight)
+        early = _deliver_at(s, store, next_eight - timedelta(minutes=1))
+        on_time = _deliver_at(s, store, next_eight)
     assert early.sent == 0 and on_time.sent == 2
     assert len(_lines(tmp_path)) == 2

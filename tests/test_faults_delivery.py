@@ -1,6 +1,6 @@
 """Channels that fail: SMTP down then up, a webhook answering 503 then 200, 500 forever, poison
 alerts. Delivery backoff is real time (30 s, doubling), so these tests drive
-``delivery.deliver_due(..., clock=...)`` with a clock that jumps instead of sleeping."""
+a ``Delivery`` whose clock jumps instead of sleeping."""
 
 from __future__ import annotations
 
@@ -18,10 +18,9 @@ from faultkit import Receiver, free_port, news_site, queue_alerts
 from httpserver import LocalServer, Reply
 
 import models
-import notifiers
 import settings as settings_mod
 from errors import DeliveryError
-from service import delivery
+from service.delivery import MAX_BACKOFF, Delivery, DeliveryReport
 from storage import Store
 from storage.db import from_iso, write
 
@@ -72,15 +71,12 @@ class Driver:
     def __init__(self, settings: settings_mod.Settings, channels: dict[str, Any] | None = None):
         self.settings = settings
         self.store = Store.open(settings.db_path)
-        self.owned = channels is None
-        self.channels = notifiers.build_all(settings) if channels is None else channels
-        self.t0 = _now()
+        self.t0 = self.now = _now()
+        self.delivery = Delivery.from_settings(settings, channels, clock=lambda: self.now)
 
-    def at(self, seconds: float, **kw: Any) -> delivery.DeliveryReport:
-        when = self.t0 + timedelta(seconds=seconds)
-        return delivery.deliver_due(
-            self.store, self.channels, self.settings, clock=lambda: when, **kw
-        )
+    def at(self, seconds: float, **kw: Any) -> DeliveryReport:
+        self.now = self.t0 + timedelta(seconds=seconds)
+        return self.delivery.due(self.store, **kw)
 
     def alerts(self, status: str | None = None, channel: str | None = None) -> list[dict]:
         rows = self.store.list_alerts(status, limit=1000)
@@ -93,9 +89,7 @@ class Driver:
         }
 
     def close(self) -> None:
-        if self.owned:
-            for ch in self.channels.values():
-                ch.close()
+        self.delivery.close()
         self.store.close()
 
 
@@ -192,7 +186,7 @@ def test_500_forever_is_marked_failed_and_can_be_requeued(tmp_path, http_server,
         t = 0.0
         for _ in range(10):  # bounded: 3 attempts are expected
             d.at(t)
-            t += delivery.MAX_BACKOFF + 1
+            t += MAX_BACKOFF + 1
         failed = d.alerts("failed")
         assert len(failed) == 3 and not d.alerts("pending")
         assert {r["attempts"] for r in failed} == {3}

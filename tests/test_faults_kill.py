@@ -28,10 +28,9 @@ from faultkit import BOT, PYTHON, Receiver, integrity, roomy_server, write_toml
 from feedfactory import rss
 from httpserver import LocalServer, Reply, Request
 
-import notifiers
 import settings as settings_mod
 from feeds.identity import normalize_url
-from service import delivery
+from service.delivery import Delivery
 from storage import Store
 from storage.outbox import LEASE, alert_id
 
@@ -253,12 +252,8 @@ def _check(tmp_path: Path, cfg: Path, site: Site, receiver: Receiver) -> None:
         print(f"alerts still leased after the clean runs: {len(leased)} (LEASE {LEASE})")
         if leased:
             later = datetime.now(UTC).replace(microsecond=0) + LEASE + timedelta(minutes=1)
-            chans = notifiers.build_all(settings)
-            try:
-                delivery.deliver_due(store, chans, settings, clock=lambda: later)
-            finally:
-                for ch in chans.values():
-                    ch.close()
+            with Delivery.from_settings(settings, clock=lambda: later) as d:
+                d.due(store)
         statuses = Counter(r[0] for r in store.db.execute("SELECT status FROM alerts"))
         unprocessed = store.db.execute("SELECT count(*) FROM articles WHERE processed = 0")
         assert unprocessed.fetchone()[0] == 0

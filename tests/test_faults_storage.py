@@ -171,8 +171,7 @@ def test_service_tick_on_a_full_disk_reports_and_resumes(tmp_path, http_server, 
         service.tick()
         service.deliver()
     finally:
-        for ch in service.channels.values():
-            ch.close()
+        service.delivery.close()
     assert _counts(db) == (5, 5, 5, 5)
     assert _lines(tmp_path) == 5
     assert integrity(db) == "ok"

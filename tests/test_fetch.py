@@ -23,7 +23,7 @@ import models
 import settings
 from errors import BlockedAddressError, FetchError
 from feeds.body import BodyDecoder
-from feeds.fetch import PAGE_ACCEPT, make_client, parse_retry_after
+from feeds.fetch import PAGE_ACCEPT, make_client
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
 
@@ -150,26 +150,6 @@ def test_503_retry_after_http_date(http_server: LocalServer) -> None:
     err = fetch_error(http_server.url("/feed"))
     assert err.status == 503
     assert err.retry_after is not None and 3590 <= err.retry_after <= 3600
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        (None, None),
-        ("", None),
-        ("0", 0.0),
-        ("  30 ", 30.0),
-        ("999999999", 86400.0),  # capped at 24 h
-        ("Thu, 14 Mar 2024 10:02:00 GMT", 120.0),
-        ("Thu, 14 Mar 2024 09:00:00 GMT", 0.0),  # in the past
-        ("Sat, 16 Mar 2024 10:00:00 GMT", 86400.0),
-        ("-5", None),
-        ("soon", None),
-    ],
-)
-def test_parse_retry_after(value: str | None, expected: float | None) -> None:
-    now = datetime(2024, 3, 14, 10, 0, tzinfo=UTC)
-    assert parse_retry_after(value, now) == expected
 
 
 def test_slow_trickle_hits_the_total_deadline(http_server: LocalServer) -> None:

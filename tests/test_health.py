@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 from feedfactory import rss
 from httpserver import Reply
 
-import notifiers
 import settings
-from service import delivery
+from service.delivery import Delivery
 from service.wiring import build_ruleset, open_store, poll_cycle
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -43,10 +42,8 @@ def _cycle(s, when):
     """A cycle and a delivery at time `when`, each on a fresh store (as after a restart)."""
     with open_store(s) as store:
         asyncio.run(poll_cycle(s, store, build_ruleset(s), everything=True, now=when))
-        chans = notifiers.build_all(s)
-        delivery.deliver_due(store, chans, s, clock=lambda: when)
-        for ch in chans.values():
-            ch.close()
+        with Delivery.from_settings(s, clock=lambda: when) as d:
+            d.due(store)
 
 
 def test_one_notice_per_outage_and_one_recovery(tmp_path, http_server, smtp_server):

@@ -12,6 +12,7 @@ APP = [
     "settings.py",
     "models.py",
     "errors.py",
+    "retry.py",
     "cli",
     "service",
     "storage",

@@ -14,7 +14,6 @@ from test_notifiers_fixtures import match_alert, notice_alert
 import notifiers
 import settings
 from errors import DeliveryError
-from notifiers.webhook import retry_after
 
 SECRET = "hook-secret-value-42"
 
@@ -112,9 +111,3 @@ def test_timeout_is_retryable(http_server: LocalServer) -> None:
     with pytest.raises(DeliveryError) as err:
         hook(http_server.url("/slow"), timeout=0.3).send(match_alert())
     assert not err.value.permanent and "timed out" in str(err.value)
-
-
-def test_retry_after_http_date() -> None:
-    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412450.0) == 30.0
-    assert retry_after("garbage") is None
-    assert retry_after(None) is None
