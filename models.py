@@ -85,6 +85,15 @@ class Place:
 
 
 @dataclass(frozen=True)
+class ResolvedPlace:
+    """A place that mentions in an article resolved to (see ``matching.resolve``)."""
+
+    place: Place
+    mentions: int  # how many mentions of the article resolved to it
+    written: str = ""  # the name as the article first wrote it
+
+
+@dataclass(frozen=True)
 class Match:
     """Why a watch fired: what matched, where, and a snippet around it."""
 

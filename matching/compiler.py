@@ -81,6 +81,9 @@ class Compiler:
         except QueryError as exc:
             raise QueryError(f"watch {ws.name!r}: query: {exc.message}", exc.position) from exc
         for term in dict.fromkeys(query.terms_of(node)):
+            if term.place:
+                self._location(index, ws.name, term.text, term)
+                continue
             key = fold(term.text)
             if not key:
                 raise QueryError(
@@ -93,13 +96,16 @@ class Compiler:
                 self.patterns.add(form, eid, prefix=term.prefix)
         return node
 
-    def _location(self, index: int, watch: str, spec: str) -> tuple[str, Place, list[str]]:
+    def _location(
+        self, index: int, watch: str, spec: str, term: query.Term | None = None
+    ) -> tuple[str, Place, list[str]]:
+        """A watch's location, or a query's place:NAME term (``term``)."""
         if spec not in self._places:
             self._places[spec] = self._spot(watch, spec)
         place, aliases, models = self._places[spec]
         for key, model in models:
-            entry = Entry("location", spec, place=place, model=model)
-            eid = self._watch_entry(index, ("location", spec, place.geonameid, key), entry)
+            entry = Entry("location", spec, place=place, model=model, query_term=term)
+            eid = self._watch_entry(index, ("location", spec, place.geonameid, key, term), entry)
             for form in [key, *slavic_forms(key)] if eid >= 0 else ():
                 self.patterns.add(form, eid)
         return spec, place, aliases

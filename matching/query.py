@@ -10,6 +10,9 @@ Syntax (operators are upper case; lower-case ``and``/``or``/``not`` are ordinary
     evacuat*               prefix: any word starting with ``evacuat``
     NEAR(a b, 10)          every term (or "phrase") within 10 words of each other, same field;
                            the distance defaults to 10
+    place:Aleppo           a mention in the article resolved to that place (any script, any
+    place:"Paris, US-TN"   alias: حلب counts, Aleppo pepper does not; see ``matching.resolve``);
+                           NAME is a location spec as in a watch's ``locations``
 
 Terms and phrases are folded like keywords (case, accents, Unicode forms; see ``normalize``) and
 match on word boundaries in the title, summary or text, with the same plural and possessive forms
@@ -30,9 +33,10 @@ MAX_DEPTH = 100  # nested parentheses / NOTs: deeper is refused, never a Recursi
 
 @dataclass(frozen=True)
 class Term:
-    text: str  # as written (without quotes or the trailing *)
+    text: str  # as written (without quotes or the trailing *); for place: the location spec
     phrase: bool = False
     prefix: bool = False
+    place: bool = False  # place:NAME
 
 
 @dataclass(frozen=True)
@@ -59,8 +63,11 @@ class Near:
 Node = Term | And | Or | Not | Near
 
 _TOKEN = re.compile(
-    r'(?P<ws>\s+)|(?P<lp>\()|(?P<rp>\))|(?P<comma>,)|(?P<phrase>"[^"]*"?)|(?P<word>[^\s()",]+)'
+    r'(?P<ws>\s+)|(?P<lp>\()|(?P<rp>\))|(?P<comma>,)|(?P<place>place:(?:"[^"]*"?|[^\s()",]*))'
+    r'|(?P<phrase>"[^"]*"?)|(?P<word>[^\s()",]+)',
+    re.IGNORECASE,
 )
+PLACE_PREFIX = "place:"
 _OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 
 
@@ -71,6 +78,11 @@ class _Tok:
     pos: int
 
 
+def _closed(value: str) -> bool:
+    quoted = value[len(PLACE_PREFIX) :]
+    return len(quoted) >= 2 and quoted.endswith('"')
+
+
 def _tokenize(text: str) -> list[_Tok]:
     toks: list[_Tok] = []
     for m in _TOKEN.finditer(text):
@@ -78,6 +90,10 @@ def _tokenize(text: str) -> list[_Tok]:
         if kind == "ws":
             continue
         if kind == "phrase" and (len(value) < 2 or not value.endswith('"')):
+            raise QueryError(f"unclosed quote at position {m.start()}", m.start())
+        if kind == "place" and not value[len(PLACE_PREFIX) :].strip('"').strip():
+            raise QueryError(f"place: needs a place name, at position {m.start()}", m.start())
+        if kind == "place" and value[len(PLACE_PREFIX)] == '"' and not _closed(value):
             raise QueryError(f"unclosed quote at position {m.start()}", m.start())
         if kind == "word" and value in _OPERATORS:
             kind = value
@@ -124,7 +140,7 @@ class _Parser:
 
     def and_expr(self) -> Node:
         children = [self.not_expr()]
-        while self.tok.kind in ("AND", "NOT", "word", "phrase", "lp", "NEAR"):
+        while self.tok.kind in ("AND", "NOT", "word", "phrase", "place", "lp", "NEAR"):
             if self.tok.kind == "AND":
                 self.i += 1
             children.append(self.not_expr())
@@ -150,10 +166,10 @@ class _Parser:
             return node
         if tok.kind == "NEAR":
             return self.near()
-        if tok.kind in ("word", "phrase"):
+        if tok.kind in ("word", "phrase", "place"):
             self.i += 1
             return _term(tok)
-        raise _error("expected a term, a \"phrase\", NOT, NEAR or '('", tok)
+        raise _error("expected a term, a \"phrase\", place:NAME, NOT, NEAR or '('", tok)
 
     def near(self) -> Near:
         self.i += 1
@@ -181,6 +197,8 @@ def _error(what: str, tok: _Tok) -> QueryError:
 
 
 def _term(tok: _Tok) -> Term:
+    if tok.kind == "place":
+        return Term(tok.value[len(PLACE_PREFIX) :].strip('"').strip(), place=True)
     if tok.kind == "phrase":
         inner = tok.value[1:-1].strip()
         if not inner:

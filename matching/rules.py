@@ -34,7 +34,7 @@ from matching import disambig, query
 from matching.automaton import PatternSet
 from matching.compiled import Entry, Watch
 from matching.normalize import Folded, fold, normalize
-from models import Article, Match
+from models import Article, Match, ResolvedPlace
 
 FIELDS = ("title", "summary", "text")
 SNIPPET = 200
@@ -75,6 +75,15 @@ class _Scan:
     outweighed: dict[int, bool] = field(default_factory=dict)  # id(model) -> rule 4 verdict
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """What matching found in one article: the watches' matches and the places its mentions
+    resolved to (stored in ``article_places``)."""
+
+    matches: list[Match]
+    places: list[ResolvedPlace]
+
+
 class Ruleset:
     """Every watch, compiled once. ``match`` is pure: no I/O."""
 
@@ -96,7 +105,30 @@ class Ruleset:
 
     def match(self, article: Article, feeds: Collection[str] = ()) -> list[Match]:
         """The Match records of every watch that fires on the article (see module docstring)."""
+        return self._matches(self._scan(article), article, feeds)
+
+    def analyse(self, article: Article, feeds: Collection[str] = ()) -> Analysis:
+        """The matches and the places the article's mentions resolved to."""
         scan = self._scan(article)
+        matches = self._matches(scan, article, feeds)
+        return Analysis(matches, self._resolved_places(scan))
+
+    def _resolved_places(self, scan: _Scan) -> list[ResolvedPlace]:
+        counts: dict[int, list] = {}
+        seen: set[tuple[str, int, int]] = set()
+        for hits in scan.by_watch.values():
+            for h in hits:
+                place = h.entry.place
+                if h.entry.kind != "location" or place is None or not self._counts(h, scan):
+                    continue
+                if (h.field, h.ostart, place.geonameid) in seen:
+                    continue
+                seen.add((h.field, h.ostart, place.geonameid))
+                slot = counts.setdefault(place.geonameid, [place, 0, h.value[h.ostart : h.oend]])
+                slot[1] += 1
+        return [ResolvedPlace(p, n, w) for p, n, w in counts.values()]
+
+    def _matches(self, scan: _Scan, article: Article, feeds: Collection[str]) -> list[Match]:
         feeds = set(feeds)
         out: list[Match] = []
         for i in sorted(scan.by_watch.keys() | self._hitless):
@@ -139,10 +171,12 @@ class Ruleset:
         kws = [h for h in hits if h.entry.kind == "keyword"]
         if watch.keywords and not kws:
             return []
-        locs = [h for h in hits if h.entry.kind == "location" and self._counts(h, scan)]
+        places = [h for h in hits if h.entry.kind == "location" and self._counts(h, scan)]
+        locs = [h for h in places if h.entry.query_term is None]
         if watch.locations and not locs:
             return []
         terms = [h for h in hits if h.entry.kind == "query"]
+        terms += [h for h in places if h.entry.query_term is not None]
         if watch.query is not None and not query.evaluate(watch.query, _positions(terms, scan)):
             return []
         chosen = _longest(kws + locs + [h for h in terms if h.entry.query_term in watch.positive])

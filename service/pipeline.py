@@ -289,8 +289,10 @@ async def prepare_article(
     )
     complete = replace(article, text=text, language=meta.get("language") or article.language)
     feeds: Sequence[str] = ctx.store.article_feeds(article.id)
-    matches = ctx.ruleset.match(complete, feeds) if ctx.ruleset else []
-    return Processed(complete, text, status, meta, tuple(matches))
+    if ctx.ruleset is None:
+        return Processed(complete, text, status, meta, ())
+    found = ctx.ruleset.analyse(complete, feeds)
+    return Processed(complete, text, status, meta, tuple(found.matches), tuple(found.places))
 
 
 async def _article_text(ctx: Context, article: Article) -> tuple[str, str, dict[str, Any]]:

@@ -11,9 +11,10 @@ from storage.archive import ArchiveStore
 from storage.db import connect
 from storage.feeds import FeedStore
 from storage.outbox import OutboxStore
+from storage.places import PlaceStore
 
 
-class Store(FeedStore, ArchiveStore, OutboxStore):
+class Store(FeedStore, ArchiveStore, OutboxStore, PlaceStore):
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 

@@ -14,9 +14,10 @@ from typing import Any
 import sqlite_utils
 
 from feeds.identity import GuidMode, article_url, content_hash, entry_key, normalize_url
-from models import Article, Entry, FeedState, Match
+from models import Article, Entry, FeedState, Match, ResolvedPlace
 from storage.db import from_iso, iso, write
 from storage.outbox import alert_id
+from storage.places import insert_article_places, write_home_regions
 
 MIN_DEDUP_TEXT = 400  # shorter texts (briefs, stubs) are too alike to call copies
 MIN_HEADLINE_WORDS = 6  # "Live updates", "Morning briefing" are not one story
@@ -37,6 +38,7 @@ class Processed:
     text_status: str
     meta: dict[str, Any]
     matches: tuple[Match, ...]
+    places: tuple[ResolvedPlace, ...] = ()  # what its place mentions resolved to
 
 
 def _article(row: dict[str, Any]) -> Article:
@@ -180,12 +182,19 @@ class ArchiveStore:
         return self.complete_articles([done], channels, now)
 
     def complete_articles(
-        self, done: Sequence[Processed], channels: dict[str, list[str]], now: datetime
+        self,
+        done: Sequence[Processed],
+        channels: dict[str, list[str]],
+        now: datetime,
+        homes: dict[str, dict[str, float]] | None = None,
     ) -> int:
         """Several processed articles in ONE transaction (a feed's new articles at once):
-        each gets its text, matches, alerts and 'processed' together, or none does."""
+        each gets its text, matches, resolved places, alerts and 'processed' together, or
+        none does; ``homes``: feeds' learned home regions, written in the same transaction."""
         with write(self.db):
-            return sum(self._complete(d, channels, now) for d in done)
+            queued = sum(self._complete(d, channels, now) for d in done)
+            write_home_regions(self.db, homes or {})
+            return queued
 
     def _complete(self, d: Processed, channels: dict[str, list[str]], now: datetime) -> int:
         meta = d.meta
@@ -213,6 +222,7 @@ class ArchiveStore:
         )
         if dup is not None:
             return 0
+        insert_article_places(self.db, d.article.id, d.places)
         self._insert_matches(d.article.id, d.matches, now)
         if not d.matches:
             return 0

@@ -171,3 +171,33 @@ def m006_title_key(db: sqlite_utils.Database) -> None:
     """Folded headline: the same wire story from two outlets (own links, own pages) is one."""
     db.execute("ALTER TABLE articles ADD COLUMN title_key TEXT")
     db.execute("CREATE INDEX articles_title_key ON articles(title_key) WHERE title_key IS NOT NULL")
+
+
+@MIGRATIONS()
+def m007_article_places(db: sqlite_utils.Database) -> None:
+    """What every article's place mentions resolved to: the place pages, ``place:NAME`` in
+    search and watch queries read it. Written in the same transaction as the matches."""
+    db.executescript(
+        """
+        CREATE TABLE article_places (
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            geonameid INTEGER NOT NULL,
+            name TEXT NOT NULL,             -- the place's main name in the gazetteer
+            country_code TEXT,
+            admin1 TEXT,
+            latitude REAL,
+            longitude REAL,
+            mentions INTEGER NOT NULL,      -- mentions in the article resolved to it
+            written TEXT NOT NULL DEFAULT '',   -- the name as the article wrote it
+            PRIMARY KEY (article_id, geonameid)
+        );
+        CREATE INDEX article_places_place ON article_places(geonameid, article_id);
+        """
+    )
+
+
+@MIGRATIONS()
+def m008_feed_home_regions(db: sqlite_utils.Database) -> None:
+    """A feed's home region, learned from the places its articles resolve to: decayed counts
+    per region (JSON {"US-TN": 4.1, "FR": 0.3}), a weak prior when an article is silent."""
+    db.execute("ALTER TABLE feeds ADD COLUMN home_regions TEXT")

@@ -4,12 +4,19 @@ above the summary and the body, snippets with the matched words marked.
 Query syntax is FTS5's, which is the watches' where they overlap: words (all required),
 "quoted phrases", AND / OR / NOT, parentheses, prefix*, NEAR(a b, 10). A query FTS5 cannot
 parse is a QueryError naming the position.
+
+``place:NAME`` (``place:Aleppo``, ``place:"Paris, US-TN"``, ``place:حلب``) keeps the articles
+where a mention resolved to that place (table ``article_places``): NAME is resolved in the
+gazetteer as a watch's location is, so any of its names finds the article whatever script it
+was written in. A place: term is a filter ANDed with the rest of the query (not inside OR/NOT);
+a query of place: terms only lists those articles newest first.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,17 +47,56 @@ class Hit:
         return dict(self.__dict__)
 
 
+_PLACE_TERM = re.compile(r'(?<![\w:])place:(?:"([^"]*)"|([^\s()",]+))', re.IGNORECASE)
+_DANGLING = re.compile(r"^\s*(?:AND\s+)*|(?:\s+AND)*\s*$")
+
+
+def split_places(query: str) -> tuple[str, list[str]]:
+    """``'place:Aleppo evacuation'`` -> (``'evacuation'``, ``['Aleppo']``)."""
+    names = [(m.group(1) or m.group(2) or "").strip() for m in _PLACE_TERM.finditer(query)]
+    if not names:
+        return query, []
+    rest = _PLACE_TERM.sub(" ", query)
+    rest = " ".join(_DANGLING.sub("", re.sub(r"\bAND\s+AND\b", "AND", rest)).split())
+    if re.search(r"(?:^|\s)(?:OR|NOT)$|^(?:OR)(?:\s|$)|\(\s*\)", rest):
+        raise QueryError("search: place:NAME is a filter: AND it with the rest of the query", 0)
+    return rest, names
+
+
+def _place_ids(names: list[str]) -> list[int]:
+    """Each place: name resolved as a watch location is (PlaceError -> QueryError)."""
+    from errors import PlaceError
+    from matching.places import Gazetteer
+
+    gaz = Gazetteer.load() if names else None
+    ids = []
+    for name in names:
+        try:
+            ids.append(gaz.resolve(name).geonameid)  # type: ignore[union-attr]
+        except PlaceError as exc:
+            raise QueryError(f"search: place:{name}: {exc.message}", 0) from exc
+    return ids
+
+
 def _filters(
     watch: str | None,
     feed: str | None,
     location: str | None,
     since: datetime | None,
     until: datetime | None,
+    places: Sequence[int] = (),
+    row: str = "articles_fts.rowid",
 ) -> tuple[str, list[Any]]:
     """Filters as per-row checks on the FTS rows (EXISTS ... = articles_fts.rowid): a
     `rowid IN (set)` would make FTS5 look every id of the set up, one by one."""
-    row = "articles_fts.rowid"
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
+    for gid in places:
+        where.append(
+            f"EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = {row}"
+            " AND p.geonameid = ?)"
+        )
+        args.append(gid)
     if watch:
         where.append(f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND m.watch = ?)")
         args.append(watch)
@@ -91,9 +137,18 @@ def search(
     """Ranked hits (order="rank": bm25, title weighted above summary and body, over the
     newest matches) or newest first (order="newest"). A bounded plan: the FTS query picks
     the ids, then article columns and snippets are made for the rows shown only."""
-    where, args = _filters(watch, feed, location, since, until)
+    query, names = split_places(query)
+    places = _place_ids(names)
+    where, args = _filters(watch, feed, location, since, until, places)
     try:
-        if order == "rank":
+        if not query.strip() and places:  # place: terms only: newest first
+            where, args = _filters(watch, feed, location, since, until, places, "a.id")
+            picked = db.execute(
+                f"SELECT a.id, 0 FROM articles a WHERE 1=1{where}"
+                " ORDER BY a.published DESC LIMIT ?",
+                [*args, limit],
+            ).fetchall()
+        elif order == "rank":
             picked = _pick_ranked(db, query, where, args, limit)
         else:  # newest first: walk the published index, keep the ids the FTS query matched
             picked = db.execute(
@@ -126,7 +181,7 @@ def search(
             r["link"],
             r["feed"],
             r["published"],
-            snippet((r["text"], r["summary"], r["title"]), query, MARK),
+            snippet((r["text"], r["summary"], r["title"]), query or " ".join(names), MARK),
             r["watches"] or "",
             r["places"] or "",
             rank,

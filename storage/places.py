@@ -1,0 +1,106 @@
+"""What articles' place mentions resolved to (table ``article_places``) and each feed's
+learned home region (``feeds.home_regions``).
+
+``articles_for_place(geonameid)`` lists the articles where some mention resolved to a place,
+newest first: the place pages and ``place:NAME`` read it. ``places_of_article(id)`` gives an
+article's places. Rows are written by ``insert_article_places`` inside the article's own
+transaction (``ArchiveStore.complete_articles``), next to its matches.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlite_utils
+
+from models import ResolvedPlace
+
+
+def insert_article_places(
+    db: sqlite_utils.Database, article_id: int, places: Iterable[ResolvedPlace]
+) -> None:
+    """Replace the article's resolved places (called inside a write transaction)."""
+    db.execute("DELETE FROM article_places WHERE article_id = ?", [article_id])
+    db.conn.executemany(
+        "INSERT OR REPLACE INTO article_places (article_id, geonameid, name, country_code,"
+        " admin1, latitude, longitude, mentions, written) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                article_id,
+                r.place.geonameid,
+                r.place.name,
+                r.place.country_code,
+                r.place.admin1,
+                r.place.latitude,
+                r.place.longitude,
+                r.mentions,
+                r.written,
+            )
+            for r in places
+        ],
+    )
+
+
+def write_home_regions(db: sqlite_utils.Database, homes: Mapping[str, Mapping[str, float]]) -> None:
+    """Store feeds' learned home regions (called inside a write transaction)."""
+    for feed, counts in homes.items():
+        db.execute(
+            "UPDATE feeds SET home_regions = ? WHERE name = ?",
+            [json.dumps(dict(counts), sort_keys=True), feed],
+        )
+
+
+class PlaceStore:
+    db: sqlite_utils.Database
+
+    def articles_for_place(
+        self, geonameids: int | Iterable[int], *, limit: int = 50, before: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Articles where a mention resolved to the place(s), newest first (``before``: an
+        ISO date, for paging): id, title, link, feed, published, mentions, written, geonameid.
+        Duplicates of another article are left out."""
+        ids = [geonameids] if isinstance(geonameids, int) else list(geonameids)
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        return list(
+            self.db.query(
+                "SELECT a.id, a.title, a.link, a.feed, a.published, p.mentions, p.written,"
+                " p.geonameid, p.name AS place FROM article_places p"
+                " JOIN articles a ON a.id = p.article_id"
+                f" WHERE p.geonameid IN ({marks}) AND a.duplicate_of IS NULL AND a.published < ?"
+                " ORDER BY a.published DESC, a.id DESC LIMIT ?",
+                [*ids, before or "9999", limit],
+            )
+        )
+
+    def places_of_article(self, article_id: int) -> list[dict[str, Any]]:
+        """The places an article's mentions resolved to, most mentioned first."""
+        return list(
+            self.db.query(
+                "SELECT geonameid, name, country_code, admin1, latitude, longitude, mentions,"
+                " written FROM article_places WHERE article_id = ? ORDER BY mentions DESC, name",
+                [article_id],
+            )
+        )
+
+    def place_article_counts(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The places most articles resolved to: geonameid, name, country_code, articles."""
+        return list(
+            self.db.query(
+                "SELECT geonameid, name, country_code, admin1, count(*) AS articles"
+                " FROM article_places GROUP BY geonameid ORDER BY articles DESC LIMIT ?",
+                [limit],
+            )
+        )
+
+    def feed_home_regions(self, feed: str) -> dict[str, float]:
+        """A feed's learned home region counts ({} when unknown)."""
+        row = self.db.execute("SELECT home_regions FROM feeds WHERE name = ?", [feed]).fetchone()
+        try:
+            data = json.loads(row[0]) if row and row[0] else {}
+        except ValueError:
+            return {}
+        return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
