@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from cli.common import db_path, emit, parse_when
+from cli.common import db_path, emit, load, parse_when
 from storage import Store
 from storage.search import recent_matches, search
 
@@ -51,4 +52,8 @@ def cmd_matches(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import web
 
-    return web.serve(db_path(args), host=args.host, port=args.port)
+    path = db_path(args)
+    # the watches' pages say what each watch matches: from the config, when there is one
+    no_config = getattr(args, "db", None) and not Path(args.config).exists()
+    watches = () if no_config else load(args).watches
+    return web.serve(path, host=args.host, port=args.port, watches=watches)

@@ -139,7 +139,7 @@ def _epilogue(s: settings_mod.Settings, ruleset: Ruleset, keep_db: str | None) -
     steps = [] if keep_db else [(f"demo --db {db}", "run again, keeping the archive, then:")]
     steps += [
         (f"search Palmyra --db {db}", "search it"),
-        (f"serve --db {db}", "browse it: http://127.0.0.1:8001/archive"),
+        (f"serve --db {db}", "browse it: http://127.0.0.1:8001/"),
         ("check", "your config's watches, places resolved"),
         ("run", "the service on config.toml"),
     ]

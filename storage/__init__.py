@@ -1,5 +1,5 @@
-"""The only place with SQL. ``Store`` bundles the feed state, the archive and the outbox on
-one connection; open one per thread with ``Store.open(path)``."""
+"""The only place with SQL. ``Store`` bundles the feed state, the archive, the outbox and what
+the archive's pages show (browse) on one connection; open one per thread with ``Store.open(path)``."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from pathlib import Path
 import sqlite_utils
 
 from storage.archive import ArchiveStore
+from storage.browse import BrowseStore
 from storage.db import connect
 from storage.feeds import FeedStore
 from storage.outbox import OutboxStore
 from storage.places import PlaceStore
 
 
-class Store(FeedStore, ArchiveStore, OutboxStore, PlaceStore):
+class Store(FeedStore, ArchiveStore, OutboxStore, PlaceStore, BrowseStore):
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
 

@@ -1,6 +1,10 @@
 """Search the archive: SQLite FTS5 (unicode61, diacritics folded), bm25 with the title weighted
 above the summary and the body, snippets with the matched words marked.
 
+This is the one search definition: `bot.py search` and the web pages (search, a watch's page,
+a place's page) all call ``search()``. An empty query lists the articles the filters select,
+newest first.
+
 Query syntax is FTS5's, which is the watches' where they overlap: words (all required),
 "quoted phrases", AND / OR / NOT, parentheses, prefix*, NEAR(a b, 10). A query FTS5 cannot
 parse is a QueryError naming the position.
@@ -23,12 +27,15 @@ from typing import Any
 
 import sqlite_utils
 
-from errors import QueryError
+from errors import PlaceError, QueryError
+from models import Place
 from storage.db import iso
 from storage.snippets import snippet
 
 WEIGHTS = (10.0, 3.0, 1.0)  # title, summary, text
 MARK = ("[", "]")
+RANK_POOL = 1000
+ORDERS = ("rank", "newest")
 
 
 @dataclass(frozen=True)
@@ -63,63 +70,70 @@ def split_places(query: str) -> tuple[str, list[str]]:
     return rest, names
 
 
-def _place_ids(names: list[str]) -> list[int]:
+def resolve_places(names: Sequence[str]) -> list[Place]:
     """Each place: name resolved as a watch location is (PlaceError -> QueryError)."""
-    from errors import PlaceError
     from matching.places import Gazetteer
 
     gaz = Gazetteer.load() if names else None
-    ids = []
+    found = []
     for name in names:
         try:
-            ids.append(gaz.resolve(name).geonameid)  # type: ignore[union-attr]
+            found.append(gaz.resolve(name))  # type: ignore[union-attr]
         except PlaceError as exc:
-            raise QueryError(f"search: place:{name}: {exc.message}", 0) from exc
-    return ids
+            raise QueryError(f"search: place:{name}: {exc.message}", 0, exc.hint) from exc
+    return found
 
 
-def _filters(
-    watch: str | None,
-    feed: str | None,
-    location: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    places: Sequence[int] = (),
-    row: str = "articles_fts.rowid",
-) -> tuple[str, list[Any]]:
-    """Filters as per-row checks on the FTS rows (EXISTS ... = articles_fts.rowid): a
-    `rowid IN (set)` would make FTS5 look every id of the set up, one by one."""
-    where: list[str] = []
-    args: list[Any] = []
-    for gid in places:
-        where.append(
-            f"EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = {row}"
-            " AND p.geonameid = ?)"
-        )
-        args.append(gid)
-    if watch:
-        where.append(f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND m.watch = ?)")
-        args.append(watch)
-    if feed:
-        where.append(
-            f"EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
-            f" WHERE fe.article_id = {row} AND f.name = ?)"
-        )
-        args.append(feed)
-    if location:
-        where.append(
-            f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND"
-            " (m.place = ? COLLATE NOCASE OR m.term = ? COLLATE NOCASE"
-            " OR m.matched_text = ? COLLATE NOCASE))"
-        )
-        args += [location] * 3
-    if since or until:
-        where.append(
-            f"EXISTS (SELECT 1 FROM articles a WHERE a.id = {row}"
-            " AND a.published >= ? AND a.published < ?)"
-        )
-        args += [iso(since) if since else "", iso(until) if until else "9999"]
-    return "".join(f" AND {w}" for w in where), args
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a search besides its words; every field optional."""
+
+    watch: str | None = None
+    feed: str | None = None
+    location: str | None = None  # a place's name as matched (or the term, or the text)
+    places: Sequence[int] = ()  # GeoNames ids: a mention resolved to each (article_places)
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def sql(self, row: str) -> tuple[str, list[Any]]:
+        """Per-row checks on ``row`` (the article id: EXISTS ... = articles_fts.rowid): a
+        `rowid IN (set)` would make FTS5 look every id of the set up, one by one."""
+        where: list[str] = []
+        args: list[Any] = []
+        if self.watch:
+            where.append(
+                f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND m.watch = ?)"
+            )
+            args.append(self.watch)
+        if self.feed:
+            where.append(
+                f"EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
+                f" WHERE fe.article_id = {row} AND f.name = ?)"
+            )
+            args.append(self.feed)
+        if self.location:
+            where.append(
+                f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND"
+                " (m.place = ? COLLATE NOCASE OR m.term = ? COLLATE NOCASE"
+                " OR m.matched_text = ? COLLATE NOCASE))"
+            )
+            args += [self.location] * 3
+        for gid in self.places:
+            where.append(
+                f"EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = {row}"
+                " AND p.geonameid = ?)"
+            )
+            args.append(gid)
+        if self.since or self.until:
+            where.append(
+                f"EXISTS (SELECT 1 FROM articles d WHERE d.id = {row}"
+                " AND d.published >= ? AND d.published < ?)"
+            )
+            args += [
+                iso(self.since) if self.since else "",
+                iso(self.until) if self.until else "9999",
+            ]
+        return "".join(f" AND {w}" for w in where), args
 
 
 def search(
@@ -129,48 +143,114 @@ def search(
     watch: str | None = None,
     feed: str | None = None,
     location: str | None = None,
+    places: Sequence[int] = (),
     since: datetime | None = None,
     until: datetime | None = None,
     limit: int = 20,
+    offset: int = 0,
     order: str = "rank",
+    marks: tuple[str, str] = MARK,
 ) -> list[Hit]:
     """Ranked hits (order="rank": bm25, title weighted above summary and body, over the
-    newest matches) or newest first (order="newest"). A bounded plan: the FTS query picks
-    the ids, then article columns and snippets are made for the rows shown only."""
-    query, names = split_places(query)
-    places = _place_ids(names)
-    where, args = _filters(watch, feed, location, since, until, places)
+    newest matches) or newest first (order="newest"; always so for an empty query, which
+    lists what the filters select). ``places``: GeoNames ids, as place: terms do. A bounded
+    plan: the FTS query picks the ids, then article columns and snippets are made for the
+    rows shown only."""
+    words, names = split_places(query)
+    filters = Filters(
+        watch,
+        feed,
+        location,
+        (*(p.geonameid for p in resolve_places(names)), *places),
+        since,
+        until,
+    )
     try:
-        if not query.strip() and places:  # place: terms only: newest first
-            where, args = _filters(watch, feed, location, since, until, places, "a.id")
-            picked = db.execute(
-                f"SELECT a.id, 0 FROM articles a WHERE 1=1{where}"
-                " ORDER BY a.published DESC LIMIT ?",
-                [*args, limit],
-            ).fetchall()
-        elif order == "rank":
-            picked = _pick_ranked(db, query, where, args, limit)
-        else:  # newest first: walk the published index, keep the ids the FTS query matched
-            picked = db.execute(
-                "SELECT id, 0 FROM articles WHERE id IN (SELECT rowid FROM articles_fts"
-                f" WHERE articles_fts MATCH ?{where}) ORDER BY published DESC LIMIT ?",
-                [query, *args, limit],
-            ).fetchall()
-        if not picked:
-            return []
-        ids = [r[0] for r in picked]
-        marks = ",".join("?" * len(ids))
+        picked = _pick(db, words.strip(), filters, limit, offset, order)
     except sqlite3.OperationalError as exc:
         raise _query_error(query, exc) from exc
     except (UnicodeEncodeError, ValueError) as exc:  # lone surrogates from a non-UTF-8 argv
         raise QueryError(f"search: the query is not valid text: {exc}", 0) from exc
+    return _hits(db, picked, words.strip(), filters.places, marks) if picked else []
+
+
+def _pick(
+    db: sqlite_utils.Database, query: str, filters: Filters, limit: int, offset: int, order: str
+) -> list[tuple[int, float]]:
+    if not query:
+        return _pick_listed(db, filters, limit, offset)
+    where, args = filters.sql("articles_fts.rowid")
+    if order == "rank":
+        return _pick_ranked(db, query, where, args, limit, offset)
+    # newest first: walk the published index, keep the ids the FTS query matched
+    return db.execute(
+        "SELECT id, 0 FROM articles WHERE id IN (SELECT rowid FROM articles_fts"
+        f" WHERE articles_fts MATCH ?{where}) ORDER BY published DESC LIMIT ? OFFSET ?",
+        [query, *args, limit, offset],
+    ).fetchall()
+
+
+def _pick_listed(
+    db: sqlite_utils.Database, filters: Filters, limit: int, offset: int
+) -> list[tuple[int, float]]:
+    """No words: the filtered articles, newest first. A place or a watch picks its articles
+    by index (a few thousand rows to sort), not by walking every article's date."""
+    where, args = filters.sql("a.id")
+    narrowed = ""
+    if filters.places:
+        narrowed = " AND a.id IN (SELECT article_id FROM article_places WHERE geonameid = ?)"
+        args = [filters.places[0], *args]
+    elif filters.watch:
+        narrowed = " AND a.id IN (SELECT article_id FROM matches WHERE watch = ?)"
+        args = [filters.watch, *args]
+    return db.execute(
+        f"SELECT a.id, 0 FROM articles a WHERE a.duplicate_of IS NULL{narrowed}{where}"
+        " ORDER BY a.published DESC LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    ).fetchall()
+
+
+def _pick_ranked(
+    db: sqlite_utils.Database, query: str, where: str, args: list[Any], limit: int, offset: int
+) -> list[tuple[int, float]]:
+    """bm25 over the newest RANK_POOL matches: FTS5 walks its doclists newest first and stops
+    once it has them, then ranks only those. A common word in a million articles costs a
+    thousand rows, not all of its matches. Older articles: --since/--until, or --newest."""
+    recent = db.execute(
+        f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{where}"
+        " ORDER BY rowid DESC LIMIT ?",
+        [query, *args, max(RANK_POOL, limit + offset)],
+    ).fetchall()
+    if not recent:
+        return []
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    return db.execute(  # bm25() as a column, not FTS5's rank: the rowid bound is then honoured
+        f"SELECT rowid, bm25(articles_fts, {weights}) AS score FROM articles_fts"
+        f" WHERE articles_fts MATCH ? AND rowid >= ?{where} ORDER BY score LIMIT ? OFFSET ?",
+        [query, recent[-1][0], *args, limit, offset],
+    ).fetchall()
+
+
+def _hits(
+    db: sqlite_utils.Database,
+    picked: list[tuple[int, float]],
+    query: str,
+    places: Sequence[int],
+    marks: tuple[str, str],
+) -> list[Hit]:
+    """Article columns and snippets for the picked rows only. Without words, the snippet
+    shows the places searched for as the article wrote them (حلب), else what the watches
+    matched."""
+    ids = [r[0] for r in picked]
+    written = _written(db, ids, places) if not query and places else {}
     rows = {
         r["id"]: r
         for r in db.query(
-            f"SELECT a.id, a.title, a.summary, a.text, a.link, a.feed, a.published, a.duplicate_of,"
-            f" (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,"
-            f" (SELECT group_concat(DISTINCT m.place) FROM matches m WHERE m.article_id = a.id) AS places"
-            f" FROM articles a WHERE a.id IN ({marks})",
+            "SELECT a.id, a.title, a.summary, a.text, a.link, a.feed, a.published, a.duplicate_of,"
+            " (SELECT group_concat(DISTINCT m.watch) FROM matches m WHERE m.article_id = a.id) AS watches,"
+            " (SELECT group_concat(DISTINCT m.place) FROM matches m WHERE m.article_id = a.id) AS places,"
+            " (SELECT group_concat(DISTINCT m.matched_text) FROM matches m WHERE m.article_id = a.id)"
+            f" AS matched FROM articles a WHERE a.id IN ({','.join('?' * len(ids))})",
             ids,
         )
     }
@@ -181,7 +261,11 @@ def search(
             r["link"],
             r["feed"],
             r["published"],
-            snippet((r["text"], r["summary"], r["title"]), query or " ".join(names), MARK),
+            snippet(
+                (r["text"], r["summary"], r["title"]),
+                query or _as_query(written.get(i) or r["matched"]),
+                marks,
+            ),
             r["watches"] or "",
             r["places"] or "",
             rank,
@@ -191,32 +275,26 @@ def search(
     ]
 
 
-RANK_POOL = 1000
+def _written(db: sqlite_utils.Database, ids: list[int], places: Sequence[int]) -> dict[int, str]:
+    """Article id -> the names of ``places`` as it wrote them ("حلب,Halab")."""
+    rows = db.execute(
+        "SELECT article_id, group_concat(written) FROM article_places"
+        f" WHERE article_id IN ({','.join('?' * len(ids))})"
+        f" AND geonameid IN ({','.join('?' * len(places))}) AND written != ''"
+        " GROUP BY article_id",
+        [*ids, *places],
+    ).fetchall()
+    return dict(rows)
 
 
-def _pick_ranked(
-    db: sqlite_utils.Database, query: str, where: str, args: list[Any], limit: int
-) -> list[tuple[int, float]]:
-    """bm25 over the newest RANK_POOL matches: FTS5 walks its doclists newest first and stops
-    once it has them, then ranks only those. A common word in a million articles costs a
-    thousand rows, not all of its matches. Older articles: --since/--until, or --newest."""
-    recent = db.execute(
-        f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?{where}"
-        " ORDER BY rowid DESC LIMIT ?",
-        [query, *args, max(RANK_POOL, limit)],
-    ).fetchall()
-    if not recent:
-        return []
-    weights = ", ".join(str(w) for w in WEIGHTS)
-    return db.execute(  # bm25() as a column, not FTS5's rank: the rowid bound is then honoured
-        f"SELECT rowid, bm25(articles_fts, {weights}) AS score FROM articles_fts"
-        f" WHERE articles_fts MATCH ? AND rowid >= ?{where} ORDER BY score LIMIT ?",
-        [query, recent[-1][0], *args, limit],
-    ).fetchall()
+def _as_query(matched: str | None) -> str:
+    """The texts a watch matched, as a query that marks them: "حلب" OR "Aleppo"."""
+    texts = [t.replace('"', " ") for t in (matched or "").split(",") if t.strip()]
+    return " OR ".join(f'"{t}"' for t in texts)
 
 
 def _query_error(query: str, exc: sqlite3.OperationalError) -> QueryError:
-    msg = str(exc)
+    msg = str(exc).removeprefix("fts5: ")
     near = re.search(r'syntax error near "(.*)"', msg)
     pos = query.find(near.group(1)) if near and near.group(1) else len(query)
     if "no such column" in msg:

@@ -1,12 +1,12 @@
-"""`bot.py serve`: newsbot's Datasette pages on a small seeded archive, through Datasette's
-in-process client (no server, no browser)."""
+"""`bot.py serve`: the pages for reading news and Datasette's explorer, on a small seeded archive,
+through Datasette's in-process client (no server, no browser; tests/test_web_browser.py drives
+the real server in Chromium)."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import hashlib
-import json
 import os
 import re
 import signal
@@ -14,111 +14,30 @@ import socket
 import subprocess
 import sys
 import time
-import xml.etree.ElementTree as ET
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
+import feedparser
 import httpx
 import pytest
+from webseed import ARABIC_TITLE, ARTICLES, NOW, WATCH, WATCHES, XSS, seed_archive
 
-TESTS = Path(__file__).resolve().parent
-
-
-import web  # noqa: E402
-from models import Entry, Match, Place  # noqa: E402
-from settings import FeedSettings  # noqa: E402
-from storage import Store  # noqa: E402
+import web
+from storage import Store
+from storage.search import Hit
+from web.atom import feed_document
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-WATCH = "Syria hotspots"
-ALEPPO = Place(170063, "Aleppo", "SY", "09", 36.20124, 37.16117)
-XSS = "<script>alert(1)</script>"
-# (link, title, summary, place matched in the title or None)
-ARTICLES = [
-    (
-        "http://news.example/aleppo-1",
-        "Shelling reported near Aleppo",
-        "Residents said the shelling went on all night.",
-        ALEPPO,
-    ),
-    (
-        "http://news.example/aleppo-2",
-        "Aid convoy reaches Aleppo",
-        "A convoy with food reached the city on Tuesday.",
-        ALEPPO,
-    ),
-    ("http://news.example/xss", f"{XSS} Aleppo market", "A market reopened <b>today</b>.", ALEPPO),
-    (
-        "http://news.example/prices",
-        "Bread prices rise",
-        "Bakers in Aleppo and Homs raised prices again.",
-        None,
-    ),
-] + [
-    (f"http://news.example/weather-{i}", f"Weather in Berlin, day {i}", "Rain all week.", None)
-    for i in range(6)
-]
+ALEPPO_URL = "/place/170063"
 
 
-def seed_archive(path: Path) -> Path:
-    """An archive with one feed, ten articles and three Aleppo matches of WATCH."""
-    store = Store.open(path)
-    try:
-        store.sync_feeds([FeedSettings(url="http://news.example/feed", name="Example News")], NOW)
-        entries = [
-            Entry(
-                guid=link,
-                link=link,
-                title=title,
-                summary=summary,
-                published=NOW - timedelta(hours=i),
-            )
-            for i, (link, title, summary, _) in enumerate(ARTICLES)
-        ]
-        ids = store.save_entries(store.feed("Example News"), entries, "guid", NOW)
-        for aid, (_, title, summary, place) in zip(ids, ARTICLES, strict=True):
-            start = title.find("Aleppo")
-            matches = (
-                [
-                    Match(
-                        WATCH,
-                        "location",
-                        "Aleppo",
-                        "Aleppo",
-                        "title",
-                        start,
-                        start + 6,
-                        title,
-                        place,
-                    )
-                ]
-                if place
-                else []
-            )
-            store.complete_article(
-                store.article(aid),
-                text=f"{summary} More text.",
-                text_status="extracted",
-                meta={},
-                matches=matches,
-                channels={},
-                now=NOW,
-            )
-    finally:
-        store.close()
-    return path
-
-
-@pytest.fixture
-def archive(tmp_path: Path) -> Path:
-    return seed_archive(tmp_path / "archive.db")
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return seed_archive(tmp_path_factory.mktemp("web") / "archive.db")
 
 
 def get(db: Path, *urls: str) -> list[httpx.Response]:
-    """GET each URL from a fresh in-process Datasette over db."""
-    ds = web.make_datasette(db)
+    """GET each URL from a fresh in-process Datasette over db, with the seed's watches."""
+    ds = web.make_datasette(db, WATCHES)
 
     async def fetch() -> list[httpx.Response]:
         return [await ds.client.get(u) for u in urls]
@@ -126,47 +45,275 @@ def get(db: Path, *urls: str) -> list[httpx.Response]:
     return asyncio.run(fetch())
 
 
-def rows(response: httpx.Response) -> list[dict[str, Any]]:
-    assert response.status_code == 200, response.text
-    return response.json()
+def headlines(html: str) -> list[str]:
+    """The headlines of the news items on a page, as the reader sees them (tags stripped)."""
+    found = re.findall(r'<h3 class="headline">(.*?)</h3>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", h).replace("&lt;", "<").replace("&gt;", ">") for h in found]
 
 
-def test_search_json_is_ranked_and_marked(archive: Path) -> None:
-    (r,) = get(archive, "/archive/search.json?q=Aleppo&_shape=array")
-    hits = rows(r)
-    assert len(hits) == 4
-    assert hits[-1]["link"] == "http://news.example/prices"  # only in the body: ranked last
-    assert [h["score"] for h in hits] == sorted(h["score"] for h in hits)
-    assert all("\x02Aleppo\x03" in h["snippet"] for h in hits)
-    assert "\x02Aleppo\x03" in hits[0]["title"]
-
-
-def test_search_filters(archive: Path) -> None:
-    by_watch, by_feed, later, blank = get(
-        archive,
-        f"/archive/search.json?q=Aleppo&watch={WATCH}&_shape=array",
-        "/archive/search.json?q=Aleppo&feed=Nope&_shape=array",
-        "/archive/search.json?q=Aleppo&since=2026-11-25T11:30:00Z&_shape=array",
-        "/archive/search.json?q=&_shape=array",
-    )
-    assert len(rows(by_watch)) == 3
-    assert rows(by_feed) == []
-    assert [h["link"] for h in rows(later)] == ["http://news.example/aleppo-1"]
-    assert rows(blank) == []
-
-
-def test_search_page_escapes_content_and_marks_hits(archive: Path) -> None:
-    (r,) = get(archive, "/archive/search?q=market")
+def test_home_says_what_is_in_the_archive(archive: Path) -> None:
+    (r,) = get(archive, "/")
     assert r.status_code == 200
-    assert XSS not in r.text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt; Aleppo <mark>market</mark>" in r.text
-    assert "<title>Search · newsbot</title>" in r.text
+    text = r.text
+    assert f"<strong>{len(ARTICLES)}</strong> articles from <strong>3</strong> feeds" in text
+    assert "2026-11-25 12:00 UTC" in text  # last poll
+    failing = text.split('id="failing"')[1].split("</section>")[0]
+    assert "Broken Feed" in failing and "HTTP 403 Forbidden" in failing
+    assert "Example News" not in failing
+    assert '<a href="/watch/Syria%20hotspots">Syria hotspots</a>' in text
+    assert '<a href="/watch/Mass%20graves">Mass graves</a>' in text  # configured, quiet
+    assert '<a href="/archive">Explore the data</a>' in text
+    assert "SELECT" not in text
+
+
+def test_search_results_are_news_items_best_first(archive: Path) -> None:
+    (r,) = get(archive, "/search?q=Aleppo")
+    assert r.status_code == 200
+    found = headlines(r.text)
+    assert found[-1] == "Bread prices rise"  # Aleppo only in the body: ranked last
+    assert set(found[:-1]) == {
+        "Shelling reported near Aleppo",
+        "Aid convoy reaches Aleppo",
+        f"{XSS} Aleppo market",
+    }
+    item = r.text.split('<li class="news-item">')[1:]
+    shelling = next(i for i in item if "aleppo-1" in i)
+    assert '<a href="http://news.example/aleppo-1" rel="noopener noreferrer">' in shelling
+    assert "Shelling reported near <mark>Aleppo</mark>" in shelling
+    assert '<span class="outlet">Example News</span>' in shelling
+    assert '<time datetime="2026-11-25T12:00:00Z">2026-11-25 12:00 UTC</time>' in shelling
+    assert f'<a href="{ALEPPO_URL}">Aleppo</a>' in shelling
+    assert '<a href="/watch/Syria%20hotspots">Syria hotspots</a>' in shelling
+    assert '<p class="snippet">' in shelling and "<mark>" in shelling.split("snippet")[1]
+    for noise in ("score", "bm25", "SELECT", "Edit SQL"):
+        assert noise not in r.text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("q=Aleppo&feed=Levant+Wire", ["Aid convoy reaches Aleppo"]),
+        (
+            "q=Aleppo&watch=Syria+hotspots&feed=Example+News&order=newest",
+            ["Shelling reported near Aleppo", f"{XSS} Aleppo market"],
+        ),
+        (
+            "q=Aleppo&since=2026-11-25&until=2026-11-25&order=newest",
+            [
+                "Shelling reported near Aleppo",
+                "Aid convoy reaches Aleppo",
+                f"{XSS} Aleppo market",
+                "Bread prices rise",
+            ],
+        ),
+        ("q=Aleppo&until=2026-11-24", []),
+        ("q=&place=Palmyra", ["Museum of Palmyra reopens its doors"]),
+        ("q=museum+place:Tadmur", ["Museum of Palmyra reopens its doors"]),
+        ("q=convoy&watch=Mass+graves", []),
+        (
+            "watch=Syria+hotspots&feed=Levant+Wire&order=newest",
+            ["Aid convoy reaches Aleppo", ARABIC_TITLE, "Museum of Palmyra reopens its doors"],
+        ),
+    ],
+    ids=[
+        "feed",
+        "watch+feed+newest",
+        "date-range",
+        "before-everything",
+        "place-field",
+        "words+place-term",
+        "quiet-watch",
+        "filters-without-words",
+    ],
+)
+def test_search_filters(archive: Path, query: str, expected: list[str]) -> None:
+    (r,) = get(archive, f"/search?{query}")
+    assert r.status_code == 200
+    assert headlines(r.text) == expected
+
+
+def test_search_pages(archive: Path) -> None:
+    first, second = get(
+        archive, "/search?q=weather&order=newest", "/search?q=weather&order=newest&page=2"
+    )
+    assert len(headlines(first.text)) == 20 and len(headlines(second.text)) == 5
+    assert not set(headlines(first.text)) & set(headlines(second.text))
+    assert 'href="/search?q=weather&amp;order=newest&amp;page=2" rel="next"' in first.text
+    assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+
+
+def test_place_term_finds_every_script(archive: Path) -> None:
+    plain, as_place = get(archive, "/search?q=Aleppo", "/search?q=place:Aleppo")
+    assert ARABIC_TITLE not in headlines(plain.text)  # the word is not in it...
+    assert '<a href="/search?q=place%3AAleppo">Aleppo, SY</a> (4 articles' in plain.text
+    assert ARABIC_TITLE in headlines(as_place.text)  # ...the place is
+    assert len(headlines(as_place.text)) == 4
+    assert "<mark>حلب</mark>" in as_place.text
+    assert f'resolved to <a href="{ALEPPO_URL}">Aleppo, SY</a>' in as_place.text
+
+
+def test_unknown_place_says_so(archive: Path) -> None:
+    (r,) = get(archive, "/search?q=place:Atlantisxyz")
+    assert r.status_code == 400
+    error = r.text.split('<div class="error" role="alert">')[1].split("</div>")[0]
+    assert "place:Atlantisxyz" in error and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("q=%22unclosed", "cannot parse the query"),
+        ("q=AND", "cannot parse the query"),
+        ("q=title:x:y", "cannot parse the query"),
+        ("q=Aleppo&since=yesterday", "since: &#39;yesterday&#39; is not a date"),
+        ("q=Aleppo&order=random", "order: &#39;random&#39; is not one of rank, newest"),
+    ],
+    ids=["unclosed-quote", "lone-operator", "column-filter", "bad-date", "bad-order"],
+)
+def test_bad_search_is_a_message_not_a_stack(archive: Path, query: str, said: str) -> None:
+    (r,) = get(archive, f"/search?{query}")
+    assert r.status_code == 400
+    error = r.text.split('<div class="error" role="alert">')[1].split("</div>")[0]
+    assert said in error
+    for leak in ("Traceback", "sqlite", "OperationalError", "fts5", "SELECT"):
+        assert leak not in r.text
+
+
+def test_watch_page(archive: Path) -> None:
+    (r,) = get(archive, "/watch/Syria%20hotspots")
+    assert r.status_code == 200
+    assert "<h1>Watch: Syria hotspots</h1>" in r.text
+    definition = r.text.split('class="definition"')[1].split("</dl>")[0]
+    assert "shelling" in definition
+    assert f'<a href="{ALEPPO_URL}">Aleppo, SY</a> (geonames:170063' in definition
+    assert "Palmyra, Syria →" in definition and "/place/163808" in definition
+    assert headlines(r.text)[0] == "Shelling reported near Aleppo"
+    assert ARABIC_TITLE in headlines(r.text)
+    assert '<a href="/watch/Syria%20hotspots/feed.atom">Atom feed</a>' in r.text
+    assert 'type="application/atom+xml" title="newsbot: Syria hotspots"' in r.text
+    assert re.search(
+        r'<tr data-lat="36.20124" data-lon="37.16117" data-name="Aleppo, SY" '
+        r'data-count="4" data-href="/place/170063">',
+        r.text,
+    )
+
+
+def test_quiet_and_unknown_watches(archive: Path) -> None:
+    quiet, unknown = get(archive, "/watch/Mass%20graves", "/watch/No%20such%20watch")
+    assert quiet.status_code == 200 and "Nothing matched yet." in quiet.text
+    assert "mass grave" in quiet.text
+    assert unknown.status_code == 404 and "No watch is called “No such watch”" in unknown.text
+
+
+def test_atom_feed_of_a_watch(archive: Path) -> None:
+    (r,) = get(archive, "/watch/Syria%20hotspots/feed.atom")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
+    feed = feedparser.parse(r.content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert feed.feed.title == f"newsbot: {WATCH}"
+    assert feed.feed.id.startswith("urn:uuid:") and feed.feed.updated == "2026-11-25T12:00:00Z"
+    links = {link.rel: link.href for link in feed.feed.links}
+    assert links["self"].endswith("/watch/Syria%20hotspots/feed.atom")
+    assert links["alternate"].endswith("/watch/Syria%20hotspots")
+    assert len(feed.entries) == 5
+    assert len({e.id for e in feed.entries}) == 5 and all(
+        e.id.startswith("urn:uuid:") for e in feed.entries
+    )
+    assert [e.updated for e in feed.entries] == sorted(
+        (e.updated for e in feed.entries), reverse=True
+    )
+    first = feed.entries[0]
+    assert (
+        first.title == "Shelling reported near Aleppo"
+        and first.link == "http://news.example/aleppo-1"
+    )
+    assert "Example News" in first.summary and "Aleppo" in first.summary
+    titles = {e.title for e in feed.entries}
+    assert f"{XSS} Aleppo market" in titles and ARABIC_TITLE in titles  # text, escaped in XML
+    assert b"<script>" not in r.content
+
+
+def test_atom_ids_are_stable(archive: Path) -> None:
+    a, b = get(archive, "/watch/Syria%20hotspots/feed.atom", "/watch/Syria%20hotspots/feed.atom")
+    assert [e.id for e in feedparser.parse(a.content).entries] == [
+        e.id for e in feedparser.parse(b.content).entries
+    ]
+
+
+def test_atom_feed_without_matches_is_empty_and_valid(archive: Path) -> None:
+    (r,) = get(archive, "/watch/Mass%20graves/feed.atom")
+    feed = feedparser.parse(r.content)
+    assert not feed.bozo and feed.version == "atom10"
+    assert feed.feed.title == "newsbot: Mass graves" and feed.entries == []
+    assert feed.feed.updated and "1970" not in feed.feed.updated
+
+
+def test_atom_feed_drops_what_xml_cannot_carry(tmp_path: Path) -> None:
+    hit = Hit(
+        1,
+        "Bad\x00 title\x1b",
+        "http://x.example/1",
+        "Feed\x07",
+        "2026-11-25T12:00:00Z",
+        "snip\x0cpet",
+        WATCH,
+        "",
+        0.0,
+    )
+    body = feed_document(WATCH, [hit], {}, "http://127.0.0.1", NOW)
+    feed = feedparser.parse(body)
+    assert not feed.bozo and feed.entries[0].title == "Bad title"
+
+
+def test_place_page(archive: Path) -> None:
+    page, unknown = get(archive, ALEPPO_URL, "/place/999")
+    assert page.status_code == 200 and "<h1>Aleppo, SY</h1>" in page.text
+    assert len(headlines(page.text)) == 4 and ARABIC_TITLE in headlines(page.text)
+    assert "data-map" in page.text and 'data-href="/place/170063"' in page.text
+    assert unknown.status_code == 404
+
+
+def test_map_page_lists_places_without_raw_json(archive: Path) -> None:
+    (r,) = get(archive, "/map")
+    assert r.status_code == 200
+    rows = re.findall(
+        r'<tr data-lat="([^"]+)" data-lon="([^"]+)" data-name="([^"]+)" '
+        r'data-count="(\d+)" data-href="([^"]+)">',
+        r.text,
+    )
+    assert rows == [
+        ("36.20124", "37.16117", "Aleppo, SY", "4", "/place/170063"),
+        ("34.5624", "38.28402", "Tadmur, SY", "1", "/place/163808"),
+    ]
+    assert 'data-tiles="/-/tiles/basemap/{z}/{x}/{y}.png"' in r.text
+    assert "popup" not in r.text and "openstreetmap.org" not in r.text
+
+
+def test_old_urls_redirect(archive: Path) -> None:
+    responses = get(
+        archive,
+        "/archive/search?q=Aleppo&watch=",
+        "/archive/matches_for_watch?watch=Syria+hotspots",
+        "/archive/watch_feed.atom?watch=Syria+hotspots&_feed_title=x",
+        "/archive/map?watch=Syria+hotspots",
+        "/archive/watches",
+    )
+    assert [(r.status_code, r.headers["location"]) for r in responses] == [
+        (301, "/search?q=Aleppo"),
+        (301, "/watch/Syria%20hotspots"),
+        (301, "/watch/Syria%20hotspots/feed.atom"),
+        (301, "/map?watch=Syria+hotspots"),
+        (301, "/"),
+    ]
 
 
 def test_script_title_is_escaped_on_every_page(archive: Path) -> None:
     pages = get(
         archive,
-        f"/archive/matches_for_watch?watch={WATCH}",
+        "/search?q=market",
+        "/watch/Syria%20hotspots",
+        ALEPPO_URL,
         "/archive/articles",
         "/archive/articles/3",
         "/archive/matches",
@@ -177,62 +324,9 @@ def test_script_title_is_escaped_on_every_page(archive: Path) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
 
 
-def test_watch_page_lists_its_matches_and_links_its_feed(archive: Path) -> None:
-    page, data = get(
-        archive,
-        f"/archive/matches_for_watch?watch={WATCH}",
-        f"/archive/matches_for_watch.json?watch={WATCH}&_shape=array",
-    )
-    assert [m["title"] for m in rows(data)] == [
-        "Shelling reported near Aleppo",
-        "Aid convoy reaches Aleppo",
-        f"{XSS} Aleppo market",
-    ]
-    assert "Shelling reported near Aleppo" in page.text
-    assert "/archive/watch_feed.atom?watch=Syria%20hotspots" in page.text
-
-
-def test_watches_link_to_their_pages(archive: Path) -> None:
-    page, data = get(archive, "/archive/watches", "/archive/watches.json?_shape=array")
-    assert rows(data)[0]["watch"] == WATCH and rows(data)[0]["articles"] == 3
-    assert (
-        '<a href="/archive/matches_for_watch?watch=Syria+hotspots">Syria hotspots</a>' in page.text
-    )
-
-
-ATOM = "{http://www.w3.org/2005/Atom}"
-
-
-def test_atom_feed_of_a_watch(archive: Path) -> None:
-    (r,) = get(archive, f"/archive/watch_feed.atom?watch={WATCH}&_feed_title=newsbot: {WATCH}")
-    assert r.status_code == 200 and "xml" in r.headers["content-type"]
-    feed = ET.fromstring(r.content)
-    assert feed.findtext(f"{ATOM}title") == f"newsbot: {WATCH}"
-    entries = feed.findall(f"{ATOM}entry")
-    assert len(entries) == 3
-    titles = {e.findtext(f"{ATOM}title") for e in entries}
-    assert f"{XSS} Aleppo market" in titles  # plain text in XML: the reader escapes it
-    for e in entries:
-        content = e.findtext(f"{ATOM}content") or ""
-        assert "<script" not in content and "<strong>Aleppo</strong>" in content
-        assert e.find(f"{ATOM}link").get("href", "").startswith("http://news.example/")
-
-
-def test_atom_feed_of_a_watch_without_matches_is_valid(archive: Path) -> None:
-    (r,) = get(archive, "/archive/watch_feed.atom?watch=Nothing+yet")
-    assert r.status_code == 200
-    (entry,) = ET.fromstring(r.content).findall(f"{ATOM}entry")
-    assert entry.findtext(f"{ATOM}title") == "No matches yet for Nothing yet"
-
-
-def test_map_query_and_local_tile_layer(archive: Path) -> None:
-    data, page = get(archive, "/archive/map.json?_shape=array", "/archive/map")
-    (place,) = rows(data)
-    assert (place["place"], place["latitude"], place["longitude"]) == ("Aleppo", 36.20124, 37.16117)
-    assert json.loads(place["popup"])["link"] == "/archive/matches?geonameid=170063"
-    assert "datasette-cluster-map.js" in page.text
-    assert '"/-/tiles/basemap/{z}/{x}/{y}.png"' in page.text
-    assert "openstreetmap.org" not in page.text
+def test_explorer_tables_link_watches_to_their_pages(archive: Path) -> None:
+    (r,) = get(archive, "/archive/matches")
+    assert '<a href="/watch/Syria%20hotspots">Syria hotspots</a>' in r.text
 
 
 def test_basemap_tile_is_served_locally(archive: Path) -> None:
@@ -243,10 +337,10 @@ def test_basemap_tile_is_served_locally(archive: Path) -> None:
 
 def test_facets_by_watch_place_feed_and_day(archive: Path) -> None:
     matches, articles = get(archive, "/archive/matches.json", "/archive/articles.json")
-    facets = rows(matches)["facet_results"]
+    facets = matches.json()["facet_results"]
     assert {"watch", "place", "created_at"} <= set(facets)
     assert facets["watch"]["results"][0]["value"] == WATCH
-    assert {"feed", "published"} <= set(rows(articles)["facet_results"])
+    assert {"feed", "published"} <= set(articles.json()["facet_results"])
 
 
 def _inline_scripts(html: str) -> list[tuple[str, str]]:
@@ -255,8 +349,11 @@ def _inline_scripts(html: str) -> list[tuple[str, str]]:
     return [(attrs, body) for attrs, body in found if "src=" not in attrs]
 
 
+CSP_PAGES = ["/", "/search?q=x", "/watch/Syria%20hotspots", ALEPPO_URL, "/map", "/archive/matches"]
+
+
 def test_csp_allows_only_nonced_or_known_inline_scripts(archive: Path) -> None:
-    for page in get(archive, "/archive/map", "/archive/matches", "/archive/search?q=x", "/"):
+    for page in get(archive, *CSP_PAGES):
         policy = page.headers["content-security-policy"]
         assert (
             "script-src 'self' 'nonce-" in policy
@@ -271,13 +368,13 @@ def test_csp_allows_only_nonced_or_known_inline_scripts(archive: Path) -> None:
 
 
 def test_nonce_changes_per_response(archive: Path) -> None:
-    a, b = get(archive, "/archive/map", "/archive/map")
+    a, b = get(archive, "/map", "/map")
     assert a.headers["content-security-policy"] != b.headers["content-security-policy"]
 
 
 def test_archive_is_read_only(archive: Path) -> None:
     (r,) = get(archive, "/archive.json?sql=DELETE+FROM+articles")
-    assert r.status_code == 400
+    assert r.status_code in (400, 403)
     with Store.open(archive, readonly=True) as store:
         assert store.db["articles"].count == len(ARTICLES)
 
@@ -289,20 +386,24 @@ def _free_port() -> int:
 
 
 def start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
-    """`web.serve` in a subprocess on a free local port; returns it and the URL it printed."""
-    code = f"import sys, web; sys.exit(web.serve({str(db)!r}, port={_free_port()}))"
+    """`web.serve` (with the seed's watches) in a subprocess on a free local port; returns it
+    and the URL it printed."""
+    code = (
+        "import sys, web, webseed; "
+        f"sys.exit(web.serve({str(db)!r}, port={_free_port()}, watches=webseed.WATCHES))"
+    )
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
         cwd=ROOT,
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "tests")])},
     )
     line = proc.stdout.readline() if proc.stdout else ""
     url = re.search(r"http://\S+", line)
     assert url, f"serve printed {line!r}; stderr: {proc.stderr.read() if proc.stderr else ''}"
-    base = url.group(0).rsplit("/", 1)[0]
+    base = url.group(0).rstrip("/")
     for _ in range(100):
         try:
             httpx.get(f"{base}/-/versions.json", timeout=1)
@@ -313,15 +414,20 @@ def start_server(db: Path) -> tuple[subprocess.Popen[str], str]:
     raise AssertionError("serve did not answer")
 
 
+def stop_server(proc: subprocess.Popen[str]) -> int:
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=10)
+    for stream in (proc.stdout, proc.stderr):
+        if stream:
+            stream.close()
+    return code
+
+
 def test_serve_prints_its_url_binds_locally_and_exits_0_on_ctrl_c(archive: Path) -> None:
     proc, base = start_server(archive)
     try:
         assert base.startswith("http://127.0.0.1:")
-        r = httpx.get(f"{base}/archive/search.json?q=Aleppo&_shape=array", timeout=5)
-        assert len(r.json()) == 4 and "content-security-policy" in r.headers
+        r = httpx.get(f"{base}/search?q=Aleppo", timeout=5)
+        assert len(headlines(r.text)) == 4 and "content-security-policy" in r.headers
     finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
+        assert stop_server(proc) == 0

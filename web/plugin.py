@@ -1,8 +1,7 @@
 """newsbot's Datasette plugin, registered in-process by web.make_datasette.
 
-- render_cell: highlighted cells (search) are escaped first, then the private markers become
-  <mark>; a watch name links to the watch's page.
-- prepare_connection: newsbot_html_escape(text) for the Atom feed's HTML.
+- register_routes: the pages for reading news (web.routes).
+- render_cell: in the explorer's tables a watch name links to the watch's page.
 - asgi_wrapper + extra_template_vars: a strict Content-Security-Policy with a per-request nonce.
   Datasette's inline <script> elements either carry the nonce (plugin body scripts, through a
   patched base.html) or are allowed by the hash of their fixed text (core templates); anything
@@ -16,28 +15,23 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import html
 import re
 import secrets
-import sqlite3
 import weakref
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
 
 import datasette
 from datasette import hookimpl
 from jinja2 import ChoiceLoader, DictLoader
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from web.items import watch_url
 from web.metadata import DB_NAME
-from web.queries import MARK_CLOSE, MARK_OPEN
 
 OURS: weakref.WeakSet[Any] = weakref.WeakSet()
 NONCE_KEY = "newsbot.csp_nonce"
-HIGHLIGHTED = {"title", "snippet"}
-MARKED = re.compile(f"{MARK_OPEN}([^{MARK_OPEN}{MARK_CLOSE}]*){MARK_CLOSE}")
 DEFAULT_TEMPLATES = Path(datasette.__file__).parent / "templates"
 BODY_SCRIPT_TAG = "<script{% if body_script.module %}"
 
@@ -49,55 +43,26 @@ ASGIApp = Callable[
 ]
 
 
-def marked_html(value: str) -> Markup:
-    """Escape third-party text, then turn MARK_OPEN..MARK_CLOSE pairs into <mark>...</mark>."""
-    escaped = str(escape(value))
-    marked = MARKED.sub(r"<mark>\1</mark>", escaped)
-    return Markup(marked.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
-
-
 def watch_link(watch: str) -> Markup:
     """A watch name as a link to its page."""
-    href = f"/{DB_NAME}/matches_for_watch?watch={quote_plus(watch)}"
-    return Markup('<a href="{}">{}</a>').format(href, watch)
+    return Markup('<a href="{}">{}</a>').format(watch_url(watch), watch)
 
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
     if datasette not in OURS or database != DB_NAME or not isinstance(value, str):
         return None
-    if column in HIGHLIGHTED and MARK_OPEN in value:
-        return marked_html(value)
-    if column == "watch" and table in (None, "matches", "alerts"):
+    if column == "watch" and table in ("matches", "alerts", "match_articles"):
         return watch_link(value)
     return None
 
 
 @hookimpl
-def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
-    if datasette in OURS and database == DB_NAME:
-        conn.create_function("newsbot_html_escape", 1, _html_escape, deterministic=True)
-        conn.create_function("newsbot_snippet", 4, _snippet, deterministic=True)
-        conn.create_function("newsbot_highlight", 2, _highlight, deterministic=True)
+def register_routes(datasette: Any) -> list[tuple[str, Any]]:
+    """The pages for reading news (web.routes); Datasette keeps /archive for the tables."""
+    from web.routes import ROUTES
 
-
-def _snippet(text: Any, summary: Any, title: Any, query: Any) -> str:
-    """The search page's snippet, made for the rows shown only (storage.snippets)."""
-    from storage.snippets import snippet
-
-    fields = tuple(str(v) if v else "" for v in (text, summary, title))
-    return snippet(fields, str(query or ""), (MARK_OPEN, MARK_CLOSE))
-
-
-def _highlight(text: Any, query: Any) -> str | None:
-    """The title with the search's hits marked (storage.snippets)."""
-    from storage.snippets import highlight
-
-    return None if text is None else highlight(str(text), str(query or ""), (MARK_OPEN, MARK_CLOSE))
-
-
-def _html_escape(value: Any) -> str | None:
-    return None if value is None else html.escape(str(value))
+    return ROUTES
 
 
 # --- Content-Security-Policy -------------------------------------------------------------------

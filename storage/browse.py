@@ -1,0 +1,147 @@
+"""What the archive's pages show besides search results: the archive at a glance, the watches
+that fired, the places they matched (for maps and place pages).
+
+Articles themselves are listed by ``storage.search.search`` (one definition: an empty query
+lists what the filters select, newest first).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from models import FeedState, Place
+
+PLACES_SHOWN = 500  # markers on a map: the places with the most articles
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The archive at a glance (the home page)."""
+
+    articles: int
+    feeds: int
+    matched_articles: int
+    watches: int
+    places: int
+    alerts: dict[str, int]  # status -> count
+    last_poll: str | None
+    failing: list[FeedState]
+
+
+@dataclass(frozen=True)
+class WatchSummary:
+    name: str
+    articles: int
+    last_match: str
+
+
+@dataclass(frozen=True)
+class PlaceSummary:
+    """A place articles mention, with how many do."""
+
+    place: Place
+    articles: int
+
+    @property
+    def geonameid(self) -> int:
+        return self.place.geonameid
+
+    @property
+    def label(self) -> str:
+        return self.place.label if self.place.country_code else self.place.name
+
+
+def _summary(row: Sequence[Any]) -> PlaceSummary:
+    return PlaceSummary(Place(*row[:6]), row[6])
+
+
+class BrowseStore:
+    db: sqlite_utils.Database
+
+    def overview(self) -> Overview:
+        one = self._one
+        return Overview(
+            articles=one("SELECT count(*) FROM articles"),
+            feeds=one("SELECT count(*) FROM feeds WHERE configured = 1"),
+            matched_articles=one("SELECT count(DISTINCT article_id) FROM matches"),
+            watches=one("SELECT count(DISTINCT watch) FROM matches"),
+            places=one("SELECT count(DISTINCT geonameid) FROM article_places"),
+            alerts=dict(
+                self.db.execute(
+                    "SELECT status, count(*) FROM alerts WHERE kind = 'match' GROUP BY status"
+                ).fetchall()
+            ),
+            last_poll=self.db.execute(
+                "SELECT max(last_checked_at) FROM feeds WHERE configured = 1"
+            ).fetchone()[0],
+            failing=[
+                f
+                for f in self.all_feeds()  # type: ignore[attr-defined]
+                if f.consecutive_errors > 0 or (not f.enabled and f.disabled_reason)
+            ],
+        )
+
+    def _one(self, sql: str) -> int:
+        return int(self.db.execute(sql).fetchone()[0] or 0)
+
+    def watch_summaries(self) -> list[WatchSummary]:
+        """Every watch that fired, the most recent first."""
+        rows = self.db.execute(
+            "SELECT watch, count(DISTINCT article_id), max(created_at) FROM matches"
+            " GROUP BY watch ORDER BY max(created_at) DESC, watch"
+        ).fetchall()
+        return [WatchSummary(*r) for r in rows]
+
+    def place_summaries(
+        self, *, watch: str | None = None, limit: int = PLACES_SHOWN
+    ) -> list[PlaceSummary]:
+        """The places articles mention most (article_places), or the places one watch
+        matched (its matches), most articles first."""
+        if watch:
+            sql = (
+                "SELECT geonameid, max(place), max(coalesce(country_code, '')),"
+                " max(coalesce(admin1, '')), max(latitude), max(longitude),"
+                " count(DISTINCT article_id) AS n FROM matches WHERE watch = ?"
+                " AND geonameid IS NOT NULL AND latitude IS NOT NULL GROUP BY geonameid"
+            )
+            args: list[Any] = [watch]
+        else:
+            sql = (
+                "SELECT geonameid, max(name), max(coalesce(country_code, '')),"
+                " max(coalesce(admin1, '')), max(latitude), max(longitude), count(*) AS n"
+                " FROM article_places WHERE latitude IS NOT NULL GROUP BY geonameid"
+            )
+            args = []
+        rows = self.db.execute(f"{sql} ORDER BY n DESC LIMIT ?", [*args, limit]).fetchall()
+        return [_summary(r) for r in rows]
+
+    def place_summary(self, geonameid: int) -> PlaceSummary | None:
+        """A place and how many articles mention it (None: none does)."""
+        row = self.db.execute(
+            "SELECT geonameid, max(name), max(coalesce(country_code, '')),"
+            " max(coalesce(admin1, '')), max(latitude), max(longitude), count(*)"
+            " FROM article_places WHERE geonameid = ? GROUP BY geonameid",
+            [geonameid],
+        ).fetchone()
+        return _summary(row) if row else None
+
+    def places_of(self, article_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+        """Article id -> [(geonameid, place name)] its mentions resolved to, most mentioned
+        first."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self.db.execute(
+            f"SELECT article_id, geonameid, name FROM article_places WHERE article_id IN"
+            f" ({marks}) ORDER BY article_id, mentions DESC, name",
+            list(article_ids),
+        ).fetchall()
+        out: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        for article_id, geonameid, place in rows:
+            out[article_id].append((geonameid, place))
+        return dict(out)

@@ -1,0 +1,79 @@
+"""Search hits as news items for the templates: headline, outlet, date, places, watches and a
+snippet whose matched words are marked.
+
+Text from feeds and pages is third-party content. Hits are marked with two private characters
+(MARK_OPEN U+0002, MARK_CLOSE U+0003), never HTML; the page escapes the text and only then turns
+the markers into <mark>...</mark>.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+from storage.search import Hit
+from storage.snippets import highlight
+
+MARK_OPEN = "\x02"
+MARK_CLOSE = "\x03"
+MARKS = (MARK_OPEN, MARK_CLOSE)
+MARKED = re.compile(f"{MARK_OPEN}([^{MARK_OPEN}{MARK_CLOSE}]*){MARK_CLOSE}")
+SAFE_SCHEMES = ("http://", "https://")
+
+
+def marked_html(value: str) -> Markup:
+    """Escape third-party text, then turn MARK_OPEN..MARK_CLOSE pairs into <mark>...</mark>."""
+    escaped = str(escape(value))
+    marked = MARKED.sub(r"<mark>\1</mark>", escaped)
+    return Markup(marked.replace(MARK_OPEN, "").replace(MARK_CLOSE, ""))
+
+
+def watch_url(name: str) -> str:
+    return f"/watch/{quote(name, safe='')}"
+
+
+def place_url(geonameid: int) -> str:
+    return f"/place/{int(geonameid)}"
+
+
+def when(stamp: str | None) -> str:
+    """'2026-11-25T12:00:00Z' -> '2026-11-25 12:00' (UTC), for people."""
+    return (stamp or "")[:16].replace("T", " ")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One news item on a page."""
+
+    id: int
+    title: Markup
+    url: str  # the article's link, or "" when it is not http(s)
+    outlet: str
+    published: str  # ISO, for <time datetime>
+    shown_date: str
+    snippet: Markup
+    places: list[tuple[str, str]]  # (name, url of the place page)
+    watches: list[tuple[str, str]]  # (name, url of the watch page)
+
+
+def items(hits: Sequence[Hit], query: str, places: dict[int, list[tuple[int, str]]]) -> list[Item]:
+    return [_item(h, query, places.get(h.id, [])) for h in hits]
+
+
+def _item(hit: Hit, query: str, places: list[tuple[int, str]]) -> Item:
+    title = highlight(hit.title, query, MARKS) if query else hit.title
+    return Item(
+        id=hit.id,
+        title=marked_html(title or "(no headline)"),
+        url=hit.url if hit.url.lower().startswith(SAFE_SCHEMES) else "",
+        outlet=hit.feed,
+        published=hit.published,
+        shown_date=when(hit.published),
+        snippet=marked_html(hit.snippet),
+        places=[(name, place_url(gid)) for gid, name in places],
+        watches=[(w, watch_url(w)) for w in hit.watches.split(",") if w],
+    )
