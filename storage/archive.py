@@ -16,8 +16,9 @@ import sqlite_utils
 from feeds.identity import GuidMode, article_url, content_hash, entry_key, normalize_url
 from models import Article, Entry, FeedState, Match, ResolvedPlace
 from storage.db import from_iso, iso, write
-from storage.outbox import alert_id
 from storage.places import insert_article_places, write_home_regions
+from storage.stories import Clusterer, StoryStore
+from storage.story_alerts import StoryAlerts
 
 MIN_DEDUP_TEXT = 400  # shorter texts (briefs, stubs) are too alike to call copies
 MIN_HEADLINE_WORDS = 6  # "Live updates", "Morning briefing" are not one story
@@ -58,7 +59,7 @@ def _summary(entry: Entry) -> str:
     return entry.content if len(entry.content) > len(entry.summary) else entry.summary
 
 
-class ArchiveStore:
+class ArchiveStore(StoryAlerts, StoryStore):
     db: sqlite_utils.Database
 
     def save_entries(
@@ -116,6 +117,7 @@ class ArchiveStore:
                     int(alerting),
                 ],
             ).lastrowid
+            self._new_story(int(new_id or 0), entry.title, iso(entry.published or now), now)
         self.db.execute(
             "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, first_seen_at)"
             " VALUES (?, ?, ?, ?)",
@@ -187,16 +189,36 @@ class ArchiveStore:
         channels: dict[str, list[str]],
         now: datetime,
         homes: dict[str, dict[str, float]] | None = None,
+        *,
+        clusterer: Clusterer | None = None,
+        threads: frozenset[str] = frozenset(),
     ) -> int:
         """Several processed articles in ONE transaction (a feed's new articles at once):
-        each gets its text, matches, resolved places, alerts and 'processed' together, or
-        none does; ``homes``: feeds' learned home regions, written in the same transaction."""
-        with write(self.db):
-            queued = sum(self._complete(d, channels, now) for d in done)
-            write_home_regions(self.db, homes or {})
+        each gets its text, matches, resolved places, story, alerts and 'processed' together,
+        or none does; ``homes``: feeds' learned home regions, written in the same transaction.
+        ``clusterer`` decides which story a new article joins (none: copies only);
+        ``threads`` names the channels that get a follow-up for later reports of a story."""
+        ok = False
+        try:
+            with write(self.db):
+                if clusterer is not None:
+                    clusterer.begin(self, now)
+                queued = sum(self._complete(d, channels, now, clusterer, threads) for d in done)
+                write_home_regions(self.db, homes or {})
+            ok = True
             return queued
+        finally:
+            if clusterer is not None:
+                clusterer.end(ok)
 
-    def _complete(self, d: Processed, channels: dict[str, list[str]], now: datetime) -> int:
+    def _complete(
+        self,
+        d: Processed,
+        channels: dict[str, list[str]],
+        now: datetime,
+        clusterer: Clusterer | None = None,
+        threads: frozenset[str] = frozenset(),
+    ) -> int:
         meta = d.meta
         canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
         text_hash = content_hash(d.text) if len(d.text) >= MIN_DEDUP_TEXT else None
@@ -221,9 +243,17 @@ class ArchiveStore:
             ],
         )
         if dup is not None:
+            self._move_to_story(d.article.id, self.story_of(dup) or dup)
             return 0
         insert_article_places(self.db, d.article.id, d.places)
         self._insert_matches(d.article.id, d.matches, now)
+        if clusterer is not None:
+            places = frozenset(p.place.geonameid for p in d.places) | frozenset(
+                m.place.geonameid for m in d.matches if m.place is not None
+            )
+            joined = clusterer.assign(self, d.article, d.text, places)
+            if joined is not None:
+                self._move_to_story(d.article.id, joined)
         if not d.matches:
             return 0
         alerting = self.db.execute(
@@ -231,7 +261,8 @@ class ArchiveStore:
         ).fetchone()[0]
         if not alerting:
             return 0
-        return self._queue_alerts(d.article, {m.watch for m in d.matches}, channels, now)
+        watches = {m.watch for m in d.matches}
+        return self._queue_alerts(d.article, watches, channels, now, threads)
 
     def _duplicate_of(
         self, article_id: int, canonical: str | None, text_hash: str | None
@@ -293,31 +324,6 @@ class ArchiveStore:
                     iso(now),
                 ],
             )
-
-    def _queue_alerts(
-        self, article: Article, watches: set[str], channels: dict[str, list[str]], now: datetime
-    ) -> int:
-        queued = 0
-        url = self.db.execute("SELECT url FROM articles WHERE id = ?", [article.id]).fetchone()[0]
-        for watch in sorted(watches):
-            for channel in channels.get(watch, []):
-                cur = self.db.execute(
-                    "INSERT OR IGNORE INTO alerts (id, kind, watch, channel, article_id, title,"
-                    " status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    [
-                        alert_id(watch, url, channel),
-                        "match",
-                        watch,
-                        channel,
-                        article.id,
-                        article.title,
-                        "pending",
-                        iso(now),
-                        iso(now),
-                    ],
-                )
-                queued += cur.rowcount
-        return queued
 
     def articles_since(self, since: datetime | None, batch: int = 500) -> Iterator[Article]:
         """Processed, non-duplicate articles published since ``since``, oldest first, read in

@@ -201,3 +201,85 @@ def m008_feed_home_regions(db: sqlite_utils.Database) -> None:
     """A feed's home region, learned from the places its articles resolve to: decayed counts
     per region (JSON {"US-TN": 4.1, "FR": 0.3}), a weak prior when an article is silent."""
     db.execute("ALTER TABLE feeds ADD COLUMN home_regions TEXT")
+
+
+@MIGRATIONS()
+def m009_stories(db: sqlite_utils.Database) -> None:
+    """Stories: every article belongs to exactly one (``articles.story_id``); a story's id is
+    the id of its first article. Alerts carry the story they stand for: one 'match' alert per
+    (watch, story, channel), enforced by a unique index; later reports of the story that fire
+    the same watch are recorded in ``alert_reports`` (and, for channels with ``updates =
+    "thread"``, queued as 'update' alerts threaded under the first one via ``thread_of``).
+    Existing articles become singleton stories; copies join the story of their original.
+    All of it in the migration's one transaction (a kill midway leaves nothing)."""
+    for statement in _STORIES_SCHEMA:  # one by one: executescript would commit midway
+        db.execute(statement)
+
+
+_STORIES_SCHEMA = [
+    """
+    CREATE TABLE stories (
+    id INTEGER PRIMARY KEY,          -- the id of its first article
+    title TEXT NOT NULL DEFAULT '',  -- the first article's title
+    first_seen TEXT NOT NULL,        -- earliest published of its articles
+    last_seen TEXT NOT NULL,         -- latest published of its articles
+    size INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE INDEX stories_last_seen ON stories(last_seen)
+    """,
+    """
+    ALTER TABLE articles ADD COLUMN story_id INTEGER REFERENCES stories(id)
+    """,
+    """
+    CREATE INDEX articles_story ON articles(story_id, published)
+    """,
+    """
+    CREATE INDEX articles_processed_at ON articles(processed_at)
+    """,
+    """
+    ALTER TABLE alerts ADD COLUMN story_id INTEGER
+    """,
+    """
+    ALTER TABLE alerts ADD COLUMN thread_of TEXT
+    """,
+    """
+    CREATE UNIQUE INDEX alerts_one_per_story ON alerts(watch, channel, story_id)
+    WHERE kind = 'match' AND story_id IS NOT NULL
+    """,
+    """
+    CREATE TABLE alert_reports (
+    alert_id TEXT NOT NULL REFERENCES alerts(id),
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (alert_id, article_id)
+    )
+    """,
+    """
+    INSERT INTO stories (id, title, first_seen, last_seen, size, created_at)
+    SELECT id, title, published, published, 0, first_seen_at FROM articles
+    WHERE duplicate_of IS NULL
+    """,
+    """
+    UPDATE articles SET story_id = id WHERE duplicate_of IS NULL
+    """,
+    """
+    UPDATE articles SET story_id = (
+    SELECT coalesce(o.story_id, o.id) FROM articles o WHERE o.id = articles.duplicate_of
+    ) WHERE duplicate_of IS NOT NULL
+    """,
+    """
+    INSERT OR IGNORE INTO stories (id, title, first_seen, last_seen, size, created_at)
+    SELECT a.story_id, a.title, a.published, a.published, 0, a.first_seen_at
+    FROM articles a WHERE a.story_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.id = a.story_id)
+    """,
+    """
+    UPDATE stories SET
+    size = (SELECT count(*) FROM articles a WHERE a.story_id = stories.id),
+    first_seen = (SELECT min(published) FROM articles a WHERE a.story_id = stories.id),
+    last_seen = (SELECT max(published) FROM articles a WHERE a.story_id = stories.id)
+    """,
+]
