@@ -17,6 +17,56 @@ Foreign errors (httpx, smtplib, feedparser, sqlite3) are mapped at the boundary 
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """Why a feed poll failed, machine-readable: picks the hint and is stored on the feed."""
+
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    HTTP = "http"
+    TOO_LARGE = "too_large"
+    REDIRECTS = "redirects"
+    BLOCKED = "blocked"
+    PROTOCOL = "protocol"
+    PARSE = "parse"
+
+
+# The one hint table for a feed that failed: by HTTP status first, then by kind.
+HINTS: dict[int | ErrorKind, str] = {
+    401: "the feed needs a login; newsbot does not send credentials",
+    403: "the server may be blocking bots: set [http] user_agent to something the site accepts",
+    404: "not found: the feed moved or was removed; find its new address and update config.toml",
+    410: "gone: the feed was removed and is disabled; delete it or change its url",
+    429: "rate limited: polling resumes after the server's Retry-After",
+    503: "the server is unavailable: polling resumes after its Retry-After",
+    500: "server error on the site: retried with backoff",  # and every other 5xx
+    ErrorKind.DNS: "the host name does not resolve: check the URL, or the site is gone",
+    ErrorKind.CONNECT: "nothing answers at that address, or the connection broke: retried with"
+    " backoff",
+    ErrorKind.TLS: "TLS failed: the certificate may be expired, self-signed or for another name",
+    ErrorKind.TIMEOUT: "the server is too slow or unreachable: retried with backoff; raise"
+    " [http] timeout if it is always like this",
+    ErrorKind.TOO_LARGE: "the response exceeds [http] max_bytes: is this really a feed? raise"
+    " [http] max_bytes if it is",
+    ErrorKind.REDIRECTS: "the site redirects in a loop or too often: open the URL in a browser",
+    ErrorKind.BLOCKED: "set [http] allow_private_networks = true only if you trust every feed",
+    ErrorKind.PROTOCOL: "the server sent a malformed HTTP reply: retried with backoff",
+    ErrorKind.PARSE: "the URL may not be a feed any more; open it in a browser",
+}
+
+
+def hint_for(kind: ErrorKind, status: int | None = None) -> str:
+    """The hint for a failure of this kind (and HTTP status, when the server answered)."""
+    if status is not None and status in HINTS:
+        return HINTS[status]
+    if status is not None and status >= 500:
+        return HINTS[500]
+    return HINTS.get(kind, "retried with backoff")
+
 
 class NewsbotError(Exception):
     """Base error: ``message`` says what went wrong, ``hint`` what the operator can do."""
@@ -56,35 +106,34 @@ class StorageError(NewsbotError):
 
 
 class FetchError(NewsbotError):
-    """A fetch failed. ``kind`` is a short machine-readable cause used for hints and backoff.
-
-    kinds: dns, connect, tls, timeout, http, too_large, redirects, blocked, protocol
-    """
+    """A fetch failed. ``kind`` says why (it picks the hint from :data:`HINTS` unless one is
+    given); ``status`` is the HTTP status when the server answered."""
 
     def __init__(
         self,
         message: str,
         hint: str | None = None,
         *,
-        kind: str = "http",
+        kind: ErrorKind = ErrorKind.HTTP,
         status: int | None = None,
         retry_after: float | None = None,
     ) -> None:
-        super().__init__(message, hint)
+        super().__init__(message, hint if hint is not None else hint_for(kind, status))
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
 
 
 class BlockedAddressError(FetchError):
-    default_hint = "set [http] allow_private_networks = true only if you trust every feed"
-
     def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message, hint, kind="blocked")
+        super().__init__(message, hint, kind=ErrorKind.BLOCKED)
 
 
 class ParseError(NewsbotError):
-    default_hint = "the URL may not be a feed any more; open it in a browser"
+    kind = ErrorKind.PARSE
+    status: int | None = None
+    retry_after: float | None = None
+    default_hint = HINTS[ErrorKind.PARSE]
 
 
 class ExtractError(NewsbotError):

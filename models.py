@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from errors import ErrorKind
+
 MatchKind = Literal["keyword", "query", "location"]
 Field = Literal["title", "summary", "text"]
 
@@ -149,21 +151,96 @@ class FeedState:
     body_hash: str | None
     polls: int  # successful polls so far (0: first contact)
     consecutive_errors: int
-    next_check_at: str
-    last_checked_at: str | None = None
-    last_success_at: str | None = None
-    last_status: str | None = None
-    last_error: str | None = None
-    last_error_kind: str | None = None
-    failing_since: str | None = None
-    retry_until: str | None = None
+    next_check_at: datetime
+    last_checked_at: datetime | None = None
+    last_success_at: datetime | None = None
+    last_status: str | None = None  # the last poll in a few words ("304 not modified", "HTTP 403")
+    last_http_status: int | None = None  # of the last failure, when the server answered
+    last_error: str | None = None  # the last failure's message
+    last_error_kind: ErrorKind | None = None
+    last_hint: str | None = None  # the last failure's one hint
+    failing_since: datetime | None = None
+    retry_until: datetime | None = None
     disabled_reason: str | None = None
     interval_seconds: float | None = None
     interval_reason: str | None = None
     ttl_minutes: int | None = None
-    max_age: int | None = None
     guid_mode: str | None = None
     title: str | None = None
     notice_state: str = "ok"
     configured: bool = True
     articles: int = 0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The schedule's decision: when the feed is polled next, and why."""
+
+    next_check_at: datetime
+    interval: float  # seconds (before jitter)
+    reason: str  # "auto: 31 items/week -> 5m", "ttl 60", "backing off until ..."
+
+
+@dataclass(frozen=True)
+class PollSuccess:
+    """A poll that worked: 200 (a new or the same body) or 304."""
+
+    status: int  # HTTP status: 200 or 304
+    plan: Plan
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # where a 301/308 chain ended
+    changed: bool = False  # a new body was parsed: the fields below describe it
+    entries: int = 0
+    malformed: bool = False  # readable, but feedparser complained
+    body_hash: str | None = None
+    guid_mode: str | None = None
+    title: str | None = None
+    ttl_minutes: int | None = None
+
+    @property
+    def summary(self) -> str:
+        if self.status == 304:
+            return "304 not modified"
+        if not self.changed:
+            return f"{self.status} unchanged"
+        note = " (malformed but readable)" if self.malformed else ""
+        return f"{self.status} ok, {self.entries} entries{note}"
+
+
+@dataclass(frozen=True)
+class PollFailure:
+    """A poll that failed: why (kind, HTTP status), what to do (one hint), and when to retry."""
+
+    kind: ErrorKind
+    status: int | None  # HTTP status when the server answered
+    message: str
+    hint: str
+    plan: Plan
+    retry_until: datetime | None = None  # the server's Retry-After decided the plan
+
+    @property
+    def gone(self) -> bool:
+        return self.status == 410
+
+    @property
+    def summary(self) -> str:
+        return f"HTTP {self.status}" if self.status else f"{self.kind} error"
+
+    def render(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+PollOutcome = PollSuccess | PollFailure
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A feed-health message (failing, recovered, moved), queued in the outbox with the
+    feed's state change."""
+
+    key: str  # unique per outage and kind: the outbox id derives from it
+    title: str
+    body: str
+    channels: list[str]
+    state: str  # the feed's notice_state after this notice

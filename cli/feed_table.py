@@ -1,44 +1,23 @@
-"""How `bot.py feeds` explains a feed: status, schedule and why, and a hint per failure."""
+"""How `bot.py feeds` explains a feed: status, schedule and why, and the failure's one hint
+(stored with the failure; the table in errors.py for rows written before hints were stored)."""
 
 from __future__ import annotations
 
 import dataclasses
-import re
+from datetime import datetime
+from enum import Enum
 from typing import Any
 
+from errors import hint_for
 from models import FeedState
-
-HINTS = {
-    "dns": "the host name does not resolve: check the URL, or the site is gone",
-    "connect": "the server refuses connections: it may be down; it is retried with backoff",
-    "tls": "TLS/certificate problem on the site: it is retried; check the URL's scheme",
-    "timeout": "the server is too slow or unreachable: retried with backoff",
-    "too_large": "the response exceeds [http] max_bytes: is this really a feed?",
-    "redirects": "too many redirects (a loop?): open the URL in a browser",
-    "blocked": "the URL or a redirect points at a private address (SSRF guard)",
-    "parse": "not a feed any more: the site changed; look for its new feed address",
-}
-STATUS_HINTS = {
-    401: "the feed needs credentials",
-    403: "403 looks like bot blocking: set [http] user_agent to something the site accepts",
-    404: "the feed moved or was removed: find its new address and update config.toml",
-    410: "410 Gone: the feed was removed and is disabled; delete it or change its url",
-    429: "429: the site asked us to slow down; polling resumes after its Retry-After",
-    503: "503: the site is overloaded or down; polling resumes after its Retry-After",
-}
 
 
 def hint(feed: FeedState) -> str:
-    if feed.disabled_reason:
-        return STATUS_HINTS[410] if "410" in feed.disabled_reason else feed.disabled_reason
-    m = re.search(r"HTTP (\d{3})", feed.last_status or "")
-    if m and int(m.group(1)) in STATUS_HINTS:
-        return STATUS_HINTS[int(m.group(1))]
-    if feed.last_error and "HTML page where a feed" in feed.last_error:
-        return "HTML where a feed was: the site changed; look for its new feed address"
-    if m and m.group(1).startswith("5"):
-        return "server error on the site: retried with backoff"
-    return HINTS.get(feed.last_error_kind or "", "retried with backoff")
+    if feed.last_hint:
+        return feed.last_hint
+    if feed.last_error_kind:
+        return hint_for(feed.last_error_kind, feed.last_http_status)
+    return feed.disabled_reason or "retried with backoff"
 
 
 def status(feed: FeedState) -> str:
@@ -49,6 +28,10 @@ def status(feed: FeedState) -> str:
     return feed.last_status or "not polled yet"
 
 
+def _when(dt: datetime | None, never: str = "never") -> str:
+    return f"{dt:%Y-%m-%d %H:%M} UTC" if dt else never
+
+
 def schedule_text(feed: FeedState) -> str:
     if not feed.enabled:
         return "-"
@@ -56,15 +39,14 @@ def schedule_text(feed: FeedState) -> str:
     reason = feed.interval_reason or "first poll"
     if "until" in reason:  # backoff / Retry-After already say when
         return reason + moved
-    when = feed.next_check_at.replace("T", " ").rstrip("Z")[:16]
-    return f"{when} UTC ({reason}){moved}"
+    return f"{_when(feed.next_check_at)} ({reason}){moved}"
 
 
 def row(feed: FeedState) -> list[str]:
     return [
         feed.name,
         status(feed),
-        (feed.last_success_at or "never").replace("T", " "),
+        _when(feed.last_success_at),
         str(feed.consecutive_errors),
         schedule_text(feed),
         str(feed.articles),
@@ -72,7 +54,16 @@ def row(feed: FeedState) -> list[str]:
 
 
 def as_dict(feed: FeedState) -> dict[str, Any]:
-    data = dataclasses.asdict(feed)
+    """JSON-ready: times as ISO 8601 UTC strings, the error kind as its name."""
+    data = {k: _json(v) for k, v in dataclasses.asdict(feed).items()}
     data["status"] = status(feed)
     data["hint"] = hint(feed) if feed.consecutive_errors or not feed.enabled else None
     return data
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%dT%H:%M:%SZ}"
+    if isinstance(value, Enum):
+        return value.value
+    return value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 
-from errors import FetchError
+from errors import ErrorKind, FetchError
 
 
 class BodyDecoder:
@@ -23,7 +23,7 @@ class BodyDecoder:
             raise FetchError(
                 f"GET {url}: unsupported Content-Encoding {encoding!r}",
                 "the server ignored Accept-Encoding: gzip, deflate",
-                kind="protocol",
+                kind=ErrorKind.PROTOCOL,
             )
         self._zlib: zlib._Decompress | None = None
         self._started = False
@@ -64,5 +64,5 @@ class BodyDecoder:
         return FetchError(
             f"GET {self.url}: invalid {self.encoding} body: {detail}",
             "the server sent a corrupt compressed body; retried later",
-            kind="protocol",
+            kind=ErrorKind.PROTOCOL,
         )

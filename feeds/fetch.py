@@ -29,7 +29,7 @@ import httpx
 import models
 import retry
 import settings
-from errors import BlockedAddressError, FetchError
+from errors import BlockedAddressError, ErrorKind, FetchError
 from feeds import guard
 from feeds.body import BodyDecoder
 from feeds.guard import Resolver
@@ -46,14 +46,6 @@ DEADLINE_FACTOR = 3.0
 MAX_ADDRESSES = 3  # addresses of one host tried when connecting fails
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
-_HINTS = {
-    401: "the feed needs a login; newsbot does not send credentials",
-    403: "the server may be blocking bots: set [http] user_agent",
-    404: "not found: check the URL, the feed may have moved",
-    410: "gone: the feed is disabled",
-    429: "rate limited: retried after the server's Retry-After",
-    503: "the server is unavailable: retried after its Retry-After",
-}
 
 
 def make_client(http: settings.HttpSettings, *, resolver: Resolver | None = None) -> Fetcher:
@@ -126,8 +118,7 @@ class Fetcher:
             except TimeoutError as exc:
                 raise FetchError(
                     f"GET {url}: no complete answer within {self.deadline:g}s",
-                    "the server is too slow; raise [http] timeout if it is always like this",
-                    kind="timeout",
+                    kind=ErrorKind.TIMEOUT,
                 ) from exc
         if result.status == 304:  # a 304 may omit the validators: keep the ones we sent
             result = dataclasses.replace(
@@ -174,8 +165,7 @@ class Fetcher:
             url = location
         raise FetchError(
             f"GET {start}: more than {self._http.max_redirects} redirects (last {url})",
-            "the site redirects in a loop; open the URL in a browser",
-            kind="redirects",
+            kind=ErrorKind.REDIRECTS,
         )
 
     async def _send_any(
@@ -187,7 +177,7 @@ class Fetcher:
             try:
                 return await self._send(target, headers)
             except FetchError as exc:
-                if exc.kind != "connect":
+                if exc.kind != ErrorKind.CONNECT:
                     raise
         return await self._send(tries[-1], headers)
 
@@ -279,7 +269,7 @@ def _redirect_location(url: httpx.URL, response: httpx.Response) -> httpx.URL | 
     except (httpx.InvalidURL, ValueError) as exc:
         raise FetchError(
             f"GET {url}: HTTP {response.status_code} with an invalid Location {location!r}",
-            kind="redirects",
+            kind=ErrorKind.REDIRECTS,
         ) from exc
     return guard.parse_url(str(joined.copy_with(fragment=None)))
 
@@ -294,11 +284,9 @@ def _http_error(url: httpx.URL, response: httpx.Response) -> FetchError:
     retry_after = None
     if status in (429, 503):
         retry_after = retry.retry_after(response.headers.get("retry-after"))
-    hint = _HINTS.get(status) or ("server error: retried later" if status >= 500 else None)
     return FetchError(
         f"GET {url}: HTTP {status} {phrase}".rstrip(),
-        hint,
-        kind="http",
+        kind=ErrorKind.HTTP,
         status=status,
         retry_after=retry_after,
     )
@@ -307,8 +295,7 @@ def _http_error(url: httpx.URL, response: httpx.Response) -> FetchError:
 def _too_large(url: httpx.URL, cap: int, what: str) -> FetchError:
     return FetchError(
         f"GET {url}: {what} exceeds [http] max_bytes ({cap} bytes decoded)",
-        "the response is too big; raise [http] max_bytes if the feed is really that large",
-        kind="too_large",
+        kind=ErrorKind.TOO_LARGE,
     )
 
 
@@ -320,22 +307,20 @@ def _mapped_errors(url: httpx.URL) -> Iterator[None]:
     except FetchError:
         raise
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError, ValueError) as exc:
-        kind, hint = _classify(exc)
+        kind = _classify(exc)
         detail = str(exc) or type(exc).__name__
-        raise FetchError(f"GET {url}: {kind} error: {detail}", hint, kind=kind) from exc
+        raise FetchError(f"GET {url}: {kind} error: {detail}", kind=kind) from exc
 
 
-def _classify(exc: BaseException) -> tuple[str, str]:
-    """(kind, hint) for a transport-level failure."""
+def _classify(exc: BaseException) -> ErrorKind:
+    """The kind of a transport-level failure."""
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
-        return "timeout", "the server is slow or down; retried later"
+        return ErrorKind.TIMEOUT
     if _caused_by(exc, ssl.SSLError):
-        return "tls", "TLS failed: the certificate may be expired, self-signed or for another name"
-    if isinstance(exc, httpx.ConnectError | ConnectionRefusedError):
-        return "connect", "nothing answers at that address; the server may be down"
-    if isinstance(exc, httpx.NetworkError | OSError):
-        return "connect", "the connection broke mid-reply; retried later"
-    return "protocol", "the server sent a malformed HTTP reply"
+        return ErrorKind.TLS
+    if isinstance(exc, httpx.NetworkError | OSError):  # refused, reset, broke mid-reply
+        return ErrorKind.CONNECT
+    return ErrorKind.PROTOCOL
 
 
 def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:

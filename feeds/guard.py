@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from errors import BlockedAddressError, FetchError
+from errors import BlockedAddressError, ErrorKind, FetchError
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -171,12 +171,11 @@ async def resolve(url: httpx.URL, resolver: Resolver) -> list[IPAddress]:
     except (OSError, UnicodeError) as exc:
         raise FetchError(
             f"GET {url}: cannot resolve {host} ({exc})",
-            "check the host name; the site may be gone",
-            kind="dns",
+            kind=ErrorKind.DNS,
         ) from exc
     addresses = [a for a in (literal_address(str(x)) for x in answers) if a is not None]
     if not addresses:
-        raise FetchError(f"GET {url}: {host} has no usable address", kind="dns")
+        raise FetchError(f"GET {url}: {host} has no usable address", kind=ErrorKind.DNS)
     return list(dict.fromkeys(addresses))
 
 

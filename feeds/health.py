@@ -6,34 +6,24 @@ per outage, across restarts. Pure: builds the Notice, storage writes it."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
-from errors import NewsbotError
-from models import FeedState
+from models import FeedState, Notice, PollFailure
 from settings import Settings
-from storage.db import from_iso
 
 MIN_FAILURES = 3
 log = logging.getLogger("newsbot.health")
 
 
-@dataclass(frozen=True)
-class Notice:
-    key: str  # unique per outage and kind: the outbox id derives from it
-    title: str
-    body: str
-    channels: list[str]
-    state: str  # the feed's notice_state after this notice
-
-
 def failure_notice(
-    settings: Settings, feed: FeedState, err: NewsbotError, now: datetime, *, gone: bool = False
+    settings: Settings, feed: FeedState, failure: PollFailure, now: datetime
 ) -> Notice | None:
-    """The notice due after this failure, or None (not yet, or already sent this outage)."""
+    """The notice due after this failure, or None (not yet, or already sent this outage).
+    ``feed`` is the state after the failure (errors counted, failing_since set)."""
     if feed.notice_state != "ok":
         return None
-    since = from_iso(feed.failing_since) or now
+    gone = failure.gone
+    since = feed.failing_since or now
     long_enough = (now - since).total_seconds() >= settings.health.after
     if not gone and not (feed.consecutive_errors >= MIN_FAILURES and long_enough):
         return None
@@ -43,10 +33,10 @@ def failure_notice(
         else (f"has failed since {since:%Y-%m-%d %H:%M} UTC ({feed.consecutive_errors} polls)")
     )
     title = f"{feed.name} {what.split(' (')[0] if gone else 'is failing'}"
-    body = f"{feed.name} {what}: {err.render()}\nURL: {feed.current_url}"
+    body = f"{feed.name} {what}: {failure.render()}\nURL: {feed.current_url}"
     log.warning("feed=%r notice: %s", feed.name, body.splitlines()[0])
     return Notice(
-        f"{feed.name}|failed|{feed.failing_since}",
+        f"{feed.name}|failed|{_stamp(feed.failing_since)}",
         title,
         body,
         list(settings.health.notify),
@@ -58,10 +48,12 @@ def recovery_notice(settings: Settings, feed: FeedState, now: datetime) -> Notic
     """After an outage that was notified, one "recovered" notice."""
     if feed.notice_state != "notified":
         return None
-    body = f"{feed.name} works again (failing since {feed.failing_since}, recovered {now:%Y-%m-%d %H:%M} UTC)."
+    since = feed.failing_since
+    failing = f"failing since {since:%Y-%m-%d %H:%M} UTC, " if since else ""
+    body = f"{feed.name} works again ({failing}recovered {now:%Y-%m-%d %H:%M} UTC)."
     log.info("feed=%r recovered", feed.name)
     return Notice(
-        f"{feed.name}|recovered|{feed.failing_since}",
+        f"{feed.name}|recovered|{_stamp(feed.failing_since)}",
         f"{feed.name} recovered",
         body,
         list(settings.health.notify),
@@ -83,3 +75,8 @@ def moved_notice(settings: Settings, feed: FeedState, new_url: str) -> Notice:
         list(settings.health.notify),
         feed.notice_state,
     )
+
+
+def _stamp(when: datetime | None) -> str:
+    """The outage's start in a notice key (the outbox id derives from it: keep it stable)."""
+    return f"{when:%Y-%m-%dT%H:%M:%SZ}" if when else "None"

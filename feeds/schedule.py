@@ -14,22 +14,15 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from models import Plan
 from retry import backoff
 from settings import FeedSettings, PollingSettings
 
 WEEK = 7 * 86400.0
 _MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.I)
-
-
-@dataclass(frozen=True)
-class Plan:
-    next_check_at: datetime
-    interval: float
-    reason: str
 
 
 def _jitter(seconds: float, fraction: float, rng: random.Random) -> float:

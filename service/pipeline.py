@@ -32,11 +32,10 @@ from feeds.fetch import PAGE_ACCEPT, Fetcher
 from feeds.identity import choose_mode
 from feeds.parse import parse_async
 from matching.rules import Ruleset
-from models import Article, FeedState
+from models import Article, FeedState, FetchResult, Plan, PollFailure, PollOutcome, PollSuccess
 from settings import FeedSettings, Settings
 from storage import Store
 from storage.archive import Processed
-from storage.db import iso
 
 log = logging.getLogger("newsbot.pipeline")
 
@@ -63,11 +62,17 @@ class Context:
 
 @dataclass
 class FeedReport:
+    """One feed's poll: its typed outcome (None when it could not even be recorded)."""
+
     feed: str
-    status: str
+    outcome: PollOutcome | None
     new: int = 0
     alerts: int = 0
     error: str | None = None
+
+    @property
+    def status(self) -> str:
+        return self.outcome.summary if self.outcome else "error"
 
 
 @dataclass
@@ -138,13 +143,13 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
             report = _failed(ctx, feed, err, now)
         except NewsbotError as storage_err:  # could not even record the failure
             log.error("feed=%r failure not recorded: %s", feed.name, storage_err.render())
-            return FeedReport(feed.name, "error", error=storage_err.render())
+            return FeedReport(feed.name, None, error=storage_err.render())
     except NewsbotError as err:  # storage trouble: report, leave the feed due
         log.error("feed=%r storage error: %s", feed.name, err.render())
-        return FeedReport(feed.name, "error", error=err.render())
+        return FeedReport(feed.name, None, error=err.render())
     except Exception as exc:  # a bug must not stop the other feeds: report, leave it due
         log.exception("feed=%r internal error", feed.name)
-        return FeedReport(feed.name, "error", error=f"internal error: {type(exc).__name__}: {exc}")
+        return FeedReport(feed.name, None, error=f"internal error: {type(exc).__name__}: {exc}")
     level = logging.WARNING if report.error else logging.INFO
     log.log(
         level,
@@ -163,9 +168,7 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
         feed.current_url, etag=feed.etag, last_modified=feed.last_modified, trusted=True
     )
     digest = hashlib.sha256(result.content).hexdigest() if not result.not_modified else None
-    moved = {"current_url": result.permanent_url} if result.permanent_url else {}
     if result.not_modified or digest == feed.body_hash:
-        status = "304 not modified" if result.not_modified else "200 unchanged"
         plan = schedule.after_success(
             cfg,
             ctx.settings.polling,
@@ -176,8 +179,7 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
             headers=result.headers,
             previous=(feed.interval_seconds, feed.interval_reason),
         )
-        _success(ctx, feed, now, plan, {"last_status": status, **moved, **_cache(result)})
-        return FeedReport(feed.name, status)
+        return FeedReport(feed.name, _succeeded(ctx, feed, now, _success(result, plan)))
     parsed = await parse_async(result)
     mode = choose_mode(parsed.entries)
     alerting = not (feed.polls == 0 and cfg.backlog == "archive")
@@ -193,67 +195,60 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
         ttl_minutes=parsed.ttl_minutes,
         headers=result.headers,
     )
-    status = f"{result.status} ok, {len(parsed.entries)} entries"
-    if parsed.warning:
-        status += " (malformed but readable)"
-    _success(
-        ctx,
-        feed,
-        now,
-        plan,
-        {
-            "last_status": status,
-            "body_hash": digest,
-            "guid_mode": mode,
-            "title": parsed.title,
-            "ttl_minutes": parsed.ttl_minutes,
-            **moved,
-            **_cache(result),
-        },
+    outcome = replace(
+        _success(result, plan),
+        changed=True,
+        entries=len(parsed.entries),
+        malformed=bool(parsed.warning),
+        body_hash=digest,
+        guid_mode=mode,
+        title=parsed.title,
+        ttl_minutes=parsed.ttl_minutes,
     )
-    return FeedReport(feed.name, status, new=len(new_ids), alerts=alerts)
+    outcome = _succeeded(ctx, feed, now, outcome)
+    return FeedReport(feed.name, outcome, new=len(new_ids), alerts=alerts)
 
 
-def _cache(result: Any) -> dict[str, Any]:
-    return {"etag": result.etag, "last_modified": result.last_modified}
-
-
-def _success(
-    ctx: Context, feed: FeedState, now: datetime, plan: schedule.Plan, changes: dict[str, Any]
-) -> None:
-    changes.update(
-        next_check_at=iso(plan.next_check_at),
-        interval_seconds=plan.interval,
-        interval_reason=plan.reason,
+def _success(result: FetchResult, plan: Plan) -> PollSuccess:
+    """What every successful poll stores: status, validators, a move, the next check."""
+    return PollSuccess(
+        status=result.status,
+        plan=plan,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        moved_to=result.permanent_url,
     )
+
+
+def _succeeded(ctx: Context, feed: FeedState, now: datetime, outcome: PollSuccess) -> PollSuccess:
+    """Record a success with its notices (recovered, moved) in one transaction."""
     notices = [health.recovery_notice(ctx.settings, feed, now)]
-    moved_to = changes.get("current_url")
-    if moved_to and moved_to != feed.current_url:
-        notices.append(health.moved_notice(ctx.settings, feed, moved_to))
-    ctx.store.record_success(feed.id, now, changes, notice=notices)
+    if outcome.moved_to and outcome.moved_to != feed.current_url:
+        notices.append(health.moved_notice(ctx.settings, feed, outcome.moved_to))
+    ctx.store.record_success(feed.id, now, outcome, notices)
+    return outcome
 
 
-def _failed(ctx: Context, feed: FeedState, err: NewsbotError, now: datetime) -> FeedReport:
+def _failed(
+    ctx: Context, feed: FeedState, err: FetchError | ParseError, now: datetime
+) -> FeedReport:
+    """Record a failure: the backoff (or the server's Retry-After), maybe a notice."""
     errors = feed.consecutive_errors + 1
-    retry_after = getattr(err, "retry_after", None)
-    status = getattr(err, "status", None)
     plan = schedule.after_failure(
-        ctx.settings.polling, now, ctx.rng, errors=errors, retry_after=retry_after
+        ctx.settings.polling, now, ctx.rng, errors=errors, retry_after=err.retry_after
     )
-    changes: dict[str, Any] = {
-        "last_status": f"HTTP {status}" if status else f"{getattr(err, 'kind', 'parse')} error",
-        "last_error": err.render(),
-        "last_error_kind": getattr(err, "kind", "parse"),
-        "next_check_at": iso(plan.next_check_at),
-        "retry_until": iso(plan.next_check_at) if retry_after else None,
-        "interval_reason": plan.reason,
-    }
-    if status == 410:
-        changes.update(enabled=0, disabled_reason=f"410 Gone on {iso(now)}: the feed was removed")
-    after = replace(feed, consecutive_errors=errors, failing_since=feed.failing_since or iso(now))
-    notice = health.failure_notice(ctx.settings, after, err, now, gone=status == 410)
-    ctx.store.record_failure(feed.id, now, changes, notice=notice)
-    return FeedReport(feed.name, changes["last_status"], error=err.render())
+    outcome = PollFailure(
+        kind=err.kind,
+        status=err.status,
+        message=err.message,
+        hint=err.hint,
+        plan=plan,
+        retry_until=plan.next_check_at if err.retry_after else None,
+    )
+    after = replace(feed, consecutive_errors=errors, failing_since=feed.failing_since or now)
+    notice = health.failure_notice(ctx.settings, after, outcome, now)
+    ctx.store.record_failure(feed.id, now, outcome, [notice])
+    return FeedReport(feed.name, outcome, error=outcome.render())
 
 
 async def process_articles(

@@ -4,25 +4,91 @@ makes a restart resume exactly where it stopped. Storage decides what is due."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
-from models import FeedState
+from errors import ErrorKind
+from models import FeedState, Notice, PollFailure, PollSuccess
 from settings import FeedSettings
-from storage.db import iso, write
+from storage.db import from_iso, iso, write
 
 _FIELDS = {f.name for f in dataclasses.fields(FeedState)}
-_COLUMNS = (_FIELDS - {"articles"}) | {"body_hash", "max_age"}
+_COLUMNS = _FIELDS - {"articles"}
+_TIMES = ("next_check_at", "last_checked_at", "last_success_at", "failing_since", "retry_until")
 
 
 def _row(row: dict[str, Any]) -> FeedState:
+    """A feeds row -> FeedState: the only place that reads feed columns back into values."""
     data = {k: v for k, v in row.items() if k in _FIELDS}
     data["enabled"] = bool(data["enabled"])
     data["configured"] = bool(data.get("configured", 1))
+    for key in _TIMES:
+        data[key] = from_iso(data.get(key))
+    data["next_check_at"] = data["next_check_at"] or datetime.min.replace(tzinfo=UTC)
+    data["last_error_kind"] = _kind(data.get("last_error_kind"))
     return FeedState(**data)
+
+
+def _kind(value: str | None) -> ErrorKind | None:
+    try:
+        return ErrorKind(value) if value else None
+    except ValueError:  # a kind this version no longer knows
+        return None
+
+
+def _success_columns(ok: PollSuccess, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "last_checked_at": iso(now),
+        "last_success_at": iso(now),
+        "last_status": ok.summary,
+        "consecutive_errors": 0,
+        "failing_since": None,
+        "retry_until": None,
+        "last_error": None,
+        "last_error_kind": None,
+        "last_http_status": None,
+        "last_hint": None,
+        "etag": ok.etag,
+        "last_modified": ok.last_modified,
+        **_plan_columns(ok),
+    }
+    if ok.moved_to:
+        values["current_url"] = ok.moved_to
+    if ok.changed:
+        values.update(
+            body_hash=ok.body_hash,
+            guid_mode=ok.guid_mode,
+            title=ok.title,
+            ttl_minutes=ok.ttl_minutes,
+        )
+    return values
+
+
+def _failure_columns(failed: PollFailure, now: datetime) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "last_status": failed.summary,
+        "last_error": failed.message,
+        "last_error_kind": str(failed.kind),
+        "last_http_status": failed.status,
+        "last_hint": failed.hint,
+        "next_check_at": iso(failed.plan.next_check_at),
+        "retry_until": iso(failed.retry_until) if failed.retry_until else None,
+        "interval_reason": failed.plan.reason,
+    }
+    if failed.gone:
+        values.update(enabled=0, disabled_reason=f"410 Gone on {iso(now)}: the feed was removed")
+    return values
+
+
+def _plan_columns(ok: PollSuccess) -> dict[str, Any]:
+    return {
+        "next_check_at": iso(ok.plan.next_check_at),
+        "interval_seconds": ok.plan.interval,
+        "interval_reason": ok.plan.reason,
+    }
 
 
 class FeedStore:
@@ -85,38 +151,36 @@ class FeedStore:
         return _row(rows[0]) if rows else None
 
     def record_success(
-        self, feed_id: int, now: datetime, changes: dict[str, Any], notice: Any = None
+        self,
+        feed_id: int,
+        now: datetime,
+        outcome: PollSuccess,
+        notices: Iterable[Notice | None] = (),
     ) -> None:
         """A poll worked (200 or 304): store HTTP cache state and the next check; errors reset.
-        A recovery ``notice`` (health.Notice) is queued in the same transaction."""
-        values = {
-            "last_checked_at": iso(now),
-            "last_success_at": iso(now),
-            "consecutive_errors": 0,
-            "failing_since": None,
-            "retry_until": None,
-            "last_error": None,
-            "last_error_kind": None,
-            **changes,
-        }
+        Recovery / moved ``notices`` are queued in the same transaction."""
         with write(self.db):
             self.db.execute("UPDATE feeds SET polls = polls + 1 WHERE id = ?", [feed_id])
-            self._update(feed_id, values)
-            self._notice(feed_id, notice, now)
+            self._update(feed_id, _success_columns(outcome, now))
+            self._notice(feed_id, notices, now)
 
     def record_failure(
-        self, feed_id: int, now: datetime, changes: dict[str, Any], notice: Any = None
+        self,
+        feed_id: int,
+        now: datetime,
+        outcome: PollFailure,
+        notices: Iterable[Notice | None] = (),
     ) -> None:
         """A poll failed: count it, remember since when, store the backoff. Nothing already
-        archived is touched. A failure ``notice`` is queued in the same transaction."""
+        archived is touched. A failure notice is queued in the same transaction."""
         with write(self.db):
             self.db.execute(
                 "UPDATE feeds SET consecutive_errors = consecutive_errors + 1,"
                 " failing_since = coalesce(failing_since, ?), last_checked_at = ? WHERE id = ?",
                 [iso(now), iso(now), feed_id],
             )
-            self._update(feed_id, changes)
-            self._notice(feed_id, notice, now)
+            self._update(feed_id, _failure_columns(outcome, now))
+            self._notice(feed_id, notices, now)
 
     def _update(self, feed_id: int, values: dict[str, Any]) -> None:
         """UPDATE feeds with known column names (plain SQL: this runs once per poll)."""
@@ -126,9 +190,9 @@ class FeedStore:
         cols = ", ".join(f"{k} = ?" for k in values)
         self.db.execute(f"UPDATE feeds SET {cols} WHERE id = ?", [*values.values(), feed_id])
 
-    def _notice(self, feed_id: int, notice: Any, now: datetime) -> None:
-        """Queue health.Notice(s) and store the feed's notice state, in the caller's transaction."""
-        for n in notice if isinstance(notice, list) else [notice]:
+    def _notice(self, feed_id: int, notices: Iterable[Notice | None], now: datetime) -> None:
+        """Queue health notices and store the feed's notice state, in the caller's transaction."""
+        for n in notices:
             if n is None:
                 continue
             self.db.table("feeds").update(feed_id, {"notice_state": n.state})

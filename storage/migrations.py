@@ -283,3 +283,15 @@ _STORIES_SCHEMA = [
     last_seen = (SELECT max(published) FROM articles a WHERE a.story_id = stories.id)
     """,
 ]
+
+
+@MIGRATIONS()
+def m010_feed_outcome(db: sqlite_utils.Database) -> None:
+    """A failed poll is stored typed: the HTTP status as a number and its one hint, apart from
+    the message (no more parsing "HTTP 403" back out of text)."""
+    db.execute("ALTER TABLE feeds ADD COLUMN last_http_status INTEGER")
+    db.execute("ALTER TABLE feeds ADD COLUMN last_hint TEXT")
+    db.execute(
+        "UPDATE feeds SET last_http_status = CAST(substr(last_status, 6, 3) AS INTEGER)"
+        " WHERE last_status GLOB 'HTTP [0-9][0-9][0-9]'"
+    )

@@ -126,6 +126,12 @@ def test_feeds_failing_gives_a_hint(tmp_path, http_server):
     r = bot("--config", cfg, "feeds", "--failing")
     assert r.returncode == 0
     assert "Local Wire" in r.stdout and "user_agent" in r.stdout
+    assert r.stdout.count("hint") == 1 and r.stdout.count("user_agent") == 1  # one hint, once
+    r = bot("--config", cfg, "feeds", "--failing", "--format", "json")
+    (feed,) = json.loads(r.stdout)
+    assert (feed["last_http_status"], feed["last_error_kind"]) == (403, "http")
+    assert "user_agent" in feed["hint"] and "hint" not in feed["last_error"]
+    assert feed["failing_since"].endswith("Z") and feed["next_check_at"] > feed["failing_since"]
 
 
 def test_opml_roundtrip(tmp_path, http_server):

@@ -10,6 +10,7 @@ from feedfactory import atom, page, rdf, rss
 from httpserver import Reply
 
 import settings
+from errors import ErrorKind
 from service.wiring import run_once
 from storage import Store
 
@@ -131,8 +132,9 @@ def test_retry_after_sets_next_check(tmp_path, http_server):
     run_once(cfg)
     with Store.open(cfg.db_path) as store:
         feed = store.feed("busy")
-    nxt = datetime.strptime(feed.next_check_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    assert timedelta(minutes=29) < nxt - before < timedelta(minutes=31)
+    assert timedelta(minutes=29) < feed.next_check_at - before < timedelta(minutes=31)
+    assert feed.retry_until == feed.next_check_at
+    assert (feed.last_http_status, feed.last_error_kind) == (429, ErrorKind.HTTP)
     assert "Retry-After" in feed.interval_reason
 
 
