@@ -88,7 +88,9 @@ class HttpSettings(_Section):
 
 
 class PollingSettings(_Section):
-    default_interval: Duration = Field(900.0, description="interval of a feed without one")
+    default_interval: Duration = Field(
+        900.0, description="deprecated and ignored (accepted so older configs still load)"
+    )
     min_interval: Duration = Field(300.0, description="adaptive schedule: shortest interval")
     max_interval: Duration = Field(7200.0, description="adaptive schedule and backoff: longest")
     tick: Duration = Field(15.0, description="how often the service asks which feeds are due")

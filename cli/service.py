@@ -46,6 +46,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"({s.http.per_host} per host), body cap {s.http.max_bytes} bytes, "
         f"private networks {'ALLOWED' if s.http.allow_private_networks else 'refused'}"
     )
+    if "default_interval" in s.polling.model_fields_set:
+        print(
+            "note: [polling] default_interval is deprecated and ignored: a feed without "
+            "`interval` follows the adaptive schedule; delete the key"
+        )
     print(f"feeds ({len(s.feeds)}):")
     for f in s.feeds:
         interval = f"every {f.interval:g}s" if f.interval else "auto interval"

@@ -3,7 +3,8 @@
 ``decode_html`` picks the charset (BOM, HTTP header, ``<meta>``/XML declaration, then a sniff
 with charset-normalizer) and repairs two common lies: a page declared UTF-8 that is not valid
 UTF-8, and a page declared Latin-1/windows-125x whose bytes are valid multi-byte UTF-8.
-Labels follow the WHATWG encoding standard (``iso-8859-1`` and ``ascii`` mean windows-1252).
+Labels follow the WHATWG encoding standard (``webencodings``: ``iso-8859-1`` and ``ascii`` mean
+windows-1252).
 
 ``extract`` runs trafilatura with ``favor_precision``: navigation, "most read" rails, related
 teasers, cookie banners, newsletters and comments stay out of the text; paragraphs are kept
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from urllib.parse import urljoin
 
 import trafilatura
+import webencodings
 from charset_normalizer import from_bytes
 from lxml.html import HtmlElement
 
@@ -38,14 +40,6 @@ _BOMS = (
 )
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _GENERIC_TYPES = ("", "text/plain", "application/octet-stream", "application/xml", "text/xml")
-# WHATWG: these labels are decoded as the windows superset, which browsers use.
-_WHATWG = {
-    "latin_1": "cp1252",
-    "iso8859_1": "cp1252",
-    "ascii": "cp1252",
-    "iso8859_9": "cp1254",
-    "iso8859_11": "cp874",
-}
 # No "extensive search": it takes a copyright year for a publication date.
 _DATE_PARAMS = {
     "extensive_search": False,
@@ -126,13 +120,15 @@ def _prescan_charset(content: bytes) -> str | None:
 
 
 def _codec(label: str) -> str | None:
-    """A Python codec name for a charset label (WHATWG mapping), None when unknown."""
+    """A Python codec name for a charset label (WHATWG labels, via webencodings), None when
+    unknown or not a codec Python has (x-user-defined)."""
+    encoding = webencodings.lookup(label)
+    if encoding is None:
+        return None
     try:
-        name = codecs.lookup(label.strip().lower()).name
+        return codecs.lookup(encoding.codec_info.name).name
     except LookupError:
         return None
-    name = name.replace("-", "_")
-    return _WHATWG.get(name, name).replace("_", "-")
 
 
 def _decode_declared(content: bytes, codec: str) -> str | None:
@@ -208,13 +204,11 @@ def parse_date(value: str | None) -> datetime | None:
     """trafilatura's date (ISO with offset, or a plain date) -> aware UTC datetime."""
     if not value:
         return None
-    for fmt in ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"):
-        try:
-            parsed = datetime.strptime(value.strip(), fmt)
-        except ValueError:
-            continue
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _clean(value: str | None) -> str | None:

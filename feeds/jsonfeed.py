@@ -69,7 +69,7 @@ def _date(value: Any) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
     try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value.strip())
     except ValueError:
         return None
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)

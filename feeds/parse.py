@@ -90,11 +90,6 @@ def _looks_like_html(content: bytes, content_type: str) -> bool:
     return "html" in content_type.lower() or head.startswith((b"<!doctype html", b"<html"))
 
 
-def parse(result: FetchResult) -> ParsedFeed:
-    """Parse fetched bytes; ParseError when they are not a feed."""
-    return parse_bytes(result.content, result.url, result.content_type)
-
-
 _POOL: ProcessPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 

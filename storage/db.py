@@ -27,9 +27,11 @@ def iso(dt: datetime) -> str:
 
 
 def from_iso(value: str | None) -> datetime | None:
+    """A stored timestamp back to an aware UTC datetime (None for NULL or '')."""
     if not value:
         return None
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    when = datetime.fromisoformat(value)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:

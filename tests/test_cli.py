@@ -238,6 +238,15 @@ def test_watches_backfill_records_without_alerting(tmp_path, http_server):
     ],
     ids=["unknown-place", "bad-query"],
 )
+def test_check_says_default_interval_is_ignored(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[polling]\ndefault_interval = "10m"\n')
+    r = bot("--config", str(cfg), "check")
+    assert r.returncode == 0 and "default_interval is deprecated and ignored" in r.stdout
+    cfg.write_text("[polling]\n")
+    assert "default_interval" not in bot("--config", str(cfg), "check").stdout
+
+
 def test_a_watch_that_cannot_work_is_a_config_error(tmp_path, watch, message):
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[[watches]]\nname = "w"\n{watch}\n')

@@ -1,18 +1,18 @@
 """render: golden files for what humans read, plus the escaping rules that must hold.
 
 Golden files live in tests/data/golden/; they are compared exactly and rewritten only when
-UPDATE_GOLDEN=1 is set (then review the diff before committing).
+UPDATE_GOLDEN=1 is set, which also fails the run (review the diff, then rerun without it).
 """
 
 from __future__ import annotations
 
 import html.parser
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from golden import check_golden
 from test_notifiers_fixtures import HOSTILE_TITLE, match_alert, notice_alert
 
 from notifiers import render
@@ -41,13 +41,7 @@ CASES: dict[str, Callable[[], str]] = {
 
 @pytest.mark.parametrize("name", sorted(CASES), ids=sorted(CASES))
 def test_golden(name: str) -> None:
-    got = CASES[name]()
-    path = GOLDEN / name
-    if os.environ.get("UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(got, encoding="utf-8")
-    assert path.exists(), f"{path} missing: run with UPDATE_GOLDEN=1 and review it"
-    assert got == path.read_text(encoding="utf-8")
+    check_golden(GOLDEN / name, CASES[name]())
 
 
 def test_subject_is_one_header_safe_line() -> None:
