@@ -277,13 +277,18 @@ def from_dict(data: dict[str, Any], base_dir: str = ".") -> Settings:
         raise ConfigError(_error_line(exc)) from exc
 
 
+def read_file(path: Path, what: str) -> bytes:
+    """The bytes of a file the operator named; a ConfigError naming it when unreadable."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc.strerror})") from exc
+
+
 def load(path: str | Path) -> Settings:
     """Read and validate config.toml; every problem is a ConfigError naming the key."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read config ({exc.strerror})") from exc
+    raw = read_file(p, "config")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

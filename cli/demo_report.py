@@ -3,21 +3,27 @@ is right), one match explained, one search."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from matching.rules import Ruleset
 from settings import Settings
 from storage import Store
 from storage.search import search
 
 
+def _rows(s: Settings, sql: str) -> list[dict[str, Any]]:
+    with Store.open(s.db_path) as store:
+        return list(store.db.query(sql))
+
+
 def print_quiet_articles(s: Settings, ruleset: Ruleset) -> None:
     """What was archived without an alert, and why (the mentions that did not count)."""
+    rows = _rows(
+        s,
+        "SELECT a.id, a.duplicate_of FROM articles a WHERE NOT EXISTS"
+        " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id",
+    )
     with Store.open(s.db_path) as store:
-        rows = list(
-            store.db.query(
-                "SELECT a.id, a.duplicate_of FROM articles a WHERE NOT EXISTS"
-                " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id"
-            )
-        )
         articles = store.articles([r["id"] for r in rows])
     dups = {r["id"] for r in rows if r["duplicate_of"]}
     print(f"\nArchived without an alert ({len(rows)}):")
@@ -34,13 +40,11 @@ def print_quiet_articles(s: Settings, ruleset: Ruleset) -> None:
 
 
 def print_explanation(s: Settings, ruleset: Ruleset) -> None:
-    with Store.open(s.db_path) as store:
-        rows = list(
-            store.db.query(
-                "SELECT m.*, a.title FROM matches m JOIN articles a ON a.id = m.article_id"
-                " WHERE m.kind = 'location' ORDER BY (m.matched_text = m.term), m.id LIMIT 1"
-            )
-        )
+    rows = _rows(
+        s,
+        "SELECT m.*, a.title FROM matches m JOIN articles a ON a.id = m.article_id"
+        " WHERE m.kind = 'location' ORDER BY (m.matched_text = m.term), m.id LIMIT 1",
+    )
     if not rows:
         return
     m = rows[0]

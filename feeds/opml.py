@@ -12,16 +12,13 @@ import defusedxml.ElementTree as defused
 from defusedxml import DefusedXmlException
 
 from errors import ConfigError
-from settings import FeedSettings
+from settings import FeedSettings, read_file
 
 
 def read_opml(path: str | Path) -> list[tuple[str, str]]:
     """(name, url) of every feed outline, in document order, nested folders included."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read OPML ({exc.strerror})") from exc
+    raw = read_file(p, "OPML")
     try:
         root = defused.fromstring(raw, forbid_dtd=True)
     except DefusedXmlException as exc:

@@ -220,24 +220,22 @@ def parse_query(text: str) -> Node:
 
 def terms_of(node: Node) -> list[Term]:
     """Every term of the query, NOT-ed ones included, in order."""
-    if isinstance(node, Term):
-        return [node]
-    if isinstance(node, Near):
-        return list(node.terms)
-    if isinstance(node, Not):
-        return terms_of(node.child)
-    return [t for child in node.children for t in terms_of(child)]
+    return _terms(node, negated=True)
 
 
 def positive_terms(node: Node) -> list[Term]:
     """Terms whose hits explain a match (those not under a NOT)."""
+    return _terms(node, negated=False)
+
+
+def _terms(node: Node, *, negated: bool) -> list[Term]:
     if isinstance(node, Term):
         return [node]
     if isinstance(node, Near):
         return list(node.terms)
     if isinstance(node, Not):
-        return []
-    return [t for child in node.children for t in positive_terms(child)]
+        return _terms(node.child, negated=negated) if negated else []
+    return [t for child in node.children for t in _terms(child, negated=negated)]
 
 
 # a term's hits: (field index, word index) pairs, in order

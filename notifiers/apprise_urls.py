@@ -25,12 +25,12 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import apprise
 from apprise.common import OverflowMode
 from apprise.plugins import N_MGR
-from pydantic import field_validator
+from pydantic import AfterValidator
 
 import models
 from errors import DeliveryError
@@ -43,16 +43,15 @@ MD = apprise.NotifyFormat.MARKDOWN
 _loaded = False
 
 
-class AppriseOptions(Options):
-    urls: list[str]
-    timeout: Duration = 30.0
+def _some(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError("needs at least one Apprise URL")
+    return value
 
-    @field_validator("urls")
-    @classmethod
-    def _some(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("needs at least one Apprise URL")
-        return value
+
+class AppriseOptions(Options):
+    urls: Annotated[list[str], AfterValidator(_some)]
+    timeout: Duration = 30.0
 
 
 def load_plugins() -> None:

@@ -278,28 +278,18 @@ def to_json(alert: models.Alert) -> dict[str, Any]:
     }
 
 
+# The keys of the jsonl/webhook contract, in the order they are written.
+_MATCH_KEYS = ("term", "kind", "text", "field", "start", "end", "snippet")
+_PLACE_KEYS = ("name", "country_code", "admin1", "geonameid", "latitude", "longitude")
+
+
 def _match_json(m: models.Match) -> dict[str, Any]:
-    return {
-        "term": m.term,
-        "kind": m.kind,
-        "text": m.text,
-        "field": m.field,
-        "start": m.start,
-        "end": m.end,
-        "snippet": m.snippet,
-        "place": _place_json(m.place) if m.place is not None else None,
-    }
+    place = _place_json(m.place) if m.place is not None else None
+    return {**{key: getattr(m, key) for key in _MATCH_KEYS}, "place": place}
 
 
 def _place_json(p: models.Place) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "country_code": p.country_code,
-        "admin1": p.admin1,
-        "geonameid": p.geonameid,
-        "latitude": p.latitude,
-        "longitude": p.longitude,
-    }
+    return {key: getattr(p, key) for key in _PLACE_KEYS}
 
 
 # -- digests -----------------------------------------------------------------------------------

@@ -169,16 +169,8 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     )
     digest = hashlib.sha256(result.content).hexdigest() if not result.not_modified else None
     if result.not_modified or digest == feed.body_hash:
-        plan = schedule.after_success(
-            cfg,
-            ctx.settings.polling,
-            now,
-            ctx.rng,
-            published=None,
-            ttl_minutes=feed.ttl_minutes,
-            headers=result.headers,
-            previous=(feed.interval_seconds, feed.interval_reason),
-        )
+        previous = (feed.interval_seconds, feed.interval_reason)
+        plan = _plan(ctx, cfg, now, result, None, feed.ttl_minutes, previous)
         return FeedReport(feed.name, _succeeded(ctx, feed, now, _success(result, plan)))
     parsed = await parse_async(result)
     mode = choose_mode(parsed.entries)
@@ -186,15 +178,7 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     new_ids = ctx.store.save_entries(feed, parsed.entries, mode, now, alerting=alerting)
     alerts = await process_articles(ctx, ctx.store.articles(new_ids), cfg)
     published = [e.published for e in parsed.entries if e.published]
-    plan = schedule.after_success(
-        cfg,
-        ctx.settings.polling,
-        now,
-        ctx.rng,
-        published=published,
-        ttl_minutes=parsed.ttl_minutes,
-        headers=result.headers,
-    )
+    plan = _plan(ctx, cfg, now, result, published, parsed.ttl_minutes)
     outcome = replace(
         _success(result, plan),
         changed=True,
@@ -207,6 +191,28 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     )
     outcome = _succeeded(ctx, feed, now, outcome)
     return FeedReport(feed.name, outcome, new=len(new_ids), alerts=alerts)
+
+
+def _plan(
+    ctx: Context,
+    cfg: FeedSettings,
+    now: datetime,
+    result: FetchResult,
+    published: list[datetime] | None,
+    ttl_minutes: int | None,
+    previous: tuple[float | None, str | None] = (None, None),
+) -> Plan:
+    """The next check after a poll that worked (``published`` is None when nothing changed)."""
+    return schedule.after_success(
+        cfg,
+        ctx.settings.polling,
+        now,
+        ctx.rng,
+        published=published,
+        ttl_minutes=ttl_minutes,
+        headers=result.headers,
+        previous=previous,
+    )
 
 
 def _success(result: FetchResult, plan: Plan) -> PollSuccess:
