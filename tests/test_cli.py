@@ -230,14 +230,6 @@ def test_watches_backfill_records_without_alerting(tmp_path, http_server):
     assert r.returncode == 2 and "no watch named 'Nope'" in r.stderr
 
 
-@pytest.mark.parametrize(
-    ("watch", "message"),
-    [
-        ('locations = ["Atlantisville, ZZ"]', "location 'Atlantisville, ZZ'"),
-        ('query = "a AND (b"', "position 8"),
-    ],
-    ids=["unknown-place", "bad-query"],
-)
 def test_check_says_default_interval_is_ignored(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[polling]\ndefault_interval = "10m"\n')
@@ -247,6 +239,14 @@ def test_check_says_default_interval_is_ignored(tmp_path):
     assert "default_interval" not in bot("--config", str(cfg), "check").stdout
 
 
+@pytest.mark.parametrize(
+    ("watch", "message"),
+    [
+        ('locations = ["Atlantisville, ZZ"]', "location 'Atlantisville, ZZ'"),
+        ('query = "a AND (b"', "position 8"),
+    ],
+    ids=["unknown-place", "bad-query"],
+)
 def test_a_watch_that_cannot_work_is_a_config_error(tmp_path, watch, message):
     cfg = tmp_path / "c.toml"
     cfg.write_text(f'[[watches]]\nname = "w"\n{watch}\n')
