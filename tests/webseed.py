@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from models import Entry, Match, Place, ResolvedPlace
+from errors import ErrorKind, hint_for
+from models import Entry, Match, Place, Plan, PollFailure, PollSuccess, ResolvedPlace
 from settings import FeedSettings, WatchSettings
 from storage import Store
 from storage.archive import Processed
@@ -102,10 +103,14 @@ def seed_archive(path: Path) -> Path:
                 places,
             )
             store.complete_articles([done], {}, NOW - timedelta(hours=i))
-        store.record_success(store.feed("Example News").id, NOW, {})
+        plan = Plan(NOW + timedelta(minutes=15), 900.0, "fixed 15m")
+        store.record_success(store.feed("Example News").id, NOW, PollSuccess(200, plan))
         broken = store.feed("Broken Feed").id
+        forbidden = PollFailure(
+            ErrorKind.HTTP, 403, "HTTP 403 Forbidden", hint_for(ErrorKind.HTTP, 403), plan
+        )
         for _ in range(3):
-            store.record_failure(broken, NOW, {"last_error": "HTTP 403 Forbidden"})
+            store.record_failure(broken, NOW, forbidden)
     finally:
         store.close()
     return path
