@@ -18,6 +18,7 @@ BENCHMARKS = {
     "memory": "bench.memory",
     "latency": "bench.latency",
     "schedule_sim": "bench.schedule_sim",
+    "web": "bench.web_pages",
 }
 
 

@@ -103,32 +103,36 @@ class BrowseStore:
         """The places articles mention most (article_places), or the places one watch
         matched (its matches), most articles first."""
         if watch:
-            sql = (
+            rows = self.db.execute(
                 "SELECT geonameid, max(place), max(coalesce(country_code, '')),"
                 " max(coalesce(admin1, '')), max(latitude), max(longitude),"
                 " count(DISTINCT article_id) AS n FROM matches WHERE watch = ?"
                 " AND geonameid IS NOT NULL AND latitude IS NOT NULL GROUP BY geonameid"
-            )
-            args: list[Any] = [watch]
-        else:
-            sql = (
-                "SELECT geonameid, max(name), max(coalesce(country_code, '')),"
-                " max(coalesce(admin1, '')), max(latitude), max(longitude), count(*) AS n"
-                " FROM article_places WHERE latitude IS NOT NULL GROUP BY geonameid"
-            )
-            args = []
-        rows = self.db.execute(f"{sql} ORDER BY n DESC LIMIT ?", [*args, limit]).fetchall()
-        return [_summary(r) for r in rows]
+                " ORDER BY n DESC LIMIT ?",
+                [watch, limit],
+            ).fetchall()
+            return [_summary(r) for r in rows]
+        counts = self.db.execute(  # the index alone: no article_places row is read
+            "SELECT geonameid, count(*) AS n FROM article_places GROUP BY geonameid"
+            " ORDER BY n DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [s for gid, n in counts if (s := self._place(gid, n)) and s.place.latitude]
 
     def place_summary(self, geonameid: int) -> PlaceSummary | None:
         """A place and how many articles mention it (None: none does)."""
+        (n,) = self.db.execute(
+            "SELECT count(*) FROM article_places WHERE geonameid = ?", [geonameid]
+        ).fetchone()
+        return self._place(geonameid, n) if n else None
+
+    def _place(self, geonameid: int, articles: int) -> PlaceSummary | None:
         row = self.db.execute(
-            "SELECT geonameid, max(name), max(coalesce(country_code, '')),"
-            " max(coalesce(admin1, '')), max(latitude), max(longitude), count(*)"
-            " FROM article_places WHERE geonameid = ? GROUP BY geonameid",
+            "SELECT geonameid, name, coalesce(country_code, ''), coalesce(admin1, ''),"
+            " latitude, longitude FROM article_places WHERE geonameid = ? LIMIT 1",
             [geonameid],
         ).fetchone()
-        return _summary(row) if row else None
+        return PlaceSummary(Place(*row), articles) if row else None
 
     def places_of(self, article_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
         """Article id -> [(geonameid, place name)] its mentions resolved to, most mentioned

@@ -190,24 +190,37 @@ def _pick(
     ).fetchall()
 
 
+SMALL_SET = 20_000  # a place's or watch's articles sorted at once; more: walk the dates
+
+
 def _pick_listed(
     db: sqlite_utils.Database, filters: Filters, limit: int, offset: int
 ) -> list[tuple[int, float]]:
-    """No words: the filtered articles, newest first. A place or a watch picks its articles
-    by index (a few thousand rows to sort), not by walking every article's date."""
+    """No words: the filtered articles, newest first. A place or a watch with few articles
+    has them picked by index and sorted; one with many walks the date index newest first
+    and stops at the page (a common place is met every few rows)."""
     where, args = filters.sql("a.id")
     narrowed = ""
     if filters.places:
-        narrowed = " AND a.id IN (SELECT article_id FROM article_places WHERE geonameid = ?)"
-        args = [filters.places[0], *args]
+        narrowed = "SELECT article_id FROM article_places WHERE geonameid = ?"
+        value: Any = filters.places[0]
     elif filters.watch:
-        narrowed = " AND a.id IN (SELECT article_id FROM matches WHERE watch = ?)"
-        args = [filters.watch, *args]
+        narrowed = "SELECT article_id FROM matches WHERE watch = ?"
+        value = filters.watch
+    if narrowed and _fewer_than(db, narrowed, value, SMALL_SET):
+        where, args = f" AND a.id IN ({narrowed}){where}", [value, *args]
     return db.execute(
-        f"SELECT a.id, 0 FROM articles a WHERE a.duplicate_of IS NULL{narrowed}{where}"
+        f"SELECT a.id, 0 FROM articles a WHERE a.duplicate_of IS NULL{where}"
         " ORDER BY a.published DESC LIMIT ? OFFSET ?",
         [*args, limit, offset],
     ).fetchall()
+
+
+def _fewer_than(db: sqlite_utils.Database, sql: str, value: Any, n: int) -> bool:
+    """Does ``sql`` select fewer than n rows? (counts at most n, by index)"""
+    return bool(
+        db.execute(f"SELECT count(*) < ? FROM ({sql} LIMIT ?)", [n, value, n]).fetchone()[0]
+    )
 
 
 def _pick_ranked(

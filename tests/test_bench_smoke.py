@@ -16,7 +16,7 @@ def _check(data: dict, *keys: str) -> None:
 
 
 def test_benchmarks_run_at_tiny_sizes(tmp_path):
-    from bench import archive, latency, matching_bench, memory, poll, schedule_sim
+    from bench import archive, latency, matching_bench, memory, poll, schedule_sim, web_pages
 
     _check(
         poll.run(feeds=4, out_dir=tmp_path),
@@ -42,5 +42,6 @@ def test_benchmarks_run_at_tiny_sizes(tmp_path):
         "fixed",
         "ratio_requests_auto_over_fixed",
     )
-    for name in ("poll", "matching", "archive", "memory", "latency", "schedule_sim"):
+    _check(web_pages.run(sizes=(300,), out_dir=tmp_path), "rows")
+    for name in ("poll", "matching", "archive", "memory", "latency", "schedule_sim", "web"):
         assert (tmp_path / f"{name}.json").exists()

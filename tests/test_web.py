@@ -431,3 +431,34 @@ def test_serve_prints_its_url_binds_locally_and_exits_0_on_ctrl_c(archive: Path)
         assert len(headlines(r.text)) == 4 and "content-security-policy" in r.headers
     finally:
         assert stop_server(proc) == 0
+
+
+def test_readme_shows_the_screenshots() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("web-search.png", "web-watch.png", "web-map.png"):
+        assert f"(docs/{name})" in readme
+        assert (ROOT / "docs" / name).read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("small_set", [0, 20_000], ids=["walk-the-dates", "sort-the-set"])
+def test_listing_a_place_or_watch_either_way(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, small_set: int
+) -> None:
+    """A place or watch with many articles walks the date index, one with few sorts its set:
+    the same articles in the same order."""
+    import storage.search
+
+    monkeypatch.setattr(storage.search, "SMALL_SET", small_set)
+    with Store.open(archive, readonly=True) as store:
+        by_place = storage.search.search(store.db, "", places=[170063], limit=3, offset=1)
+        by_watch = storage.search.search(store.db, "", watch=WATCH, order="newest", limit=10)
+    assert [h.title for h in by_place] == [
+        "Aid convoy reaches Aleppo",
+        f"{XSS} Aleppo market",
+        ARABIC_TITLE,
+    ]
+    assert [h.title for h in by_watch][:2] == [
+        "Shelling reported near Aleppo",
+        "Aid convoy reaches Aleppo",
+    ]
+    assert len(by_watch) == 5

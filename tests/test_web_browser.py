@@ -178,6 +178,8 @@ def test_map_markers_link_to_place_pages(server: str, browser_page: tuple[Any, R
     page.wait_for_selector(".leaflet-tile-loaded", timeout=15_000)
     markers = page.locator("path.leaflet-interactive")
     assert markers.count() == 2
+    labels = page.locator(".leaflet-tooltip").all_inner_texts()
+    assert sorted(labels) == ["Aleppo, SY · 4 articles", "Tadmur, SY · 1 article"]
     page.wait_for_load_state("networkidle")
     markers.first.click()
     popup = page.locator(".leaflet-popup-content a")

@@ -3,6 +3,8 @@
 // place's page. Text goes into the page as text nodes only (never as HTML).
 // A module (datasette-leaflet ships Leaflet as one): deferred, loaded from this server only.
 
+var LABELLED = 15; // up to this many markers carry their label; more show it on hover
+
 function label(row) {
   var count = Number(row.dataset.count);
   return row.dataset.name + " · " + count + " article" + (count === 1 ? "" : "s");
@@ -29,12 +31,13 @@ function draw(L, el, rows) {
     maxZoom: maxZoom,
     attribution: "© OpenStreetMap contributors",
   }).addTo(map);
+  var labelled = rows.length <= LABELLED;
   var most = Math.max.apply(null, rows.map(function (r) { return Number(r.dataset.count); }));
   var points = rows.map(function (row) {
     var point = [Number(row.dataset.lat), Number(row.dataset.lon)];
     var share = Math.sqrt(Number(row.dataset.count) / most);
     L.circleMarker(point, { radius: 6 + 14 * share, weight: 2, fillOpacity: 0.5 })
-      .bindTooltip(tooltip(row))
+      .bindTooltip(tooltip(row), { permanent: labelled, direction: "right" })
       .bindPopup(popup(row))
       .addTo(map);
     return point;
