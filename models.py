@@ -93,6 +93,7 @@ class ResolvedPlace:
     place: Place
     mentions: int  # how many mentions of the article resolved to it
     written: str = ""  # the name as the article first wrote it
+    firm: bool = False  # decided by a qualifier or evidence in the article (not prominence)
 
 
 @dataclass(frozen=True)

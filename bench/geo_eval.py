@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -41,6 +42,7 @@ class Mention:
     gid: int | None
     lat: float
     lon: float
+    page: str = ""  # GeoVirus: the Wikipedia page it links to
 
 
 @dataclass
@@ -83,7 +85,8 @@ def load_geovirus(path: Path) -> list[Doc]:
         for loc in a.iter("location"):
             lat, lon = _float(loc.findtext("lat")), _float(loc.findtext("lon"))
             if lat is not None and lon is not None:
-                doc.mentions.append(Mention(loc.findtext("name") or "", None, lat, lon))
+                page = loc.findtext("page") or ""
+                doc.mentions.append(Mention(loc.findtext("name") or "", None, lat, lon, page))
         docs.append(doc)
     return docs
 
@@ -102,6 +105,8 @@ class Resolver:
         return self.cache[key]
 
     def _resolve(self, m: Mention) -> Place | None:
+        if m.gid is None and self._not_a_town(m.page):
+            return None  # "Maryland", "New York" tagged as the state (its Wikipedia page)
         if m.gid is not None:
             place = self.gaz.get(m.gid)
             if place is not None:
@@ -113,6 +118,14 @@ class Resolver:
         ]
         near = [p for p in near if self.gaz.kind(p) == "city"]
         return near[0] if near else None
+
+    def _not_a_town(self, page: str) -> bool:
+        title = unquote(page.rsplit("/", 1)[-1]).replace("_", " ")
+        if not title:
+            return False
+        if title.endswith(("(state)", "(U.S. state)", "(country)")):
+            return True
+        return any(self.gaz.kind(p) != "city" for p in self.gaz.by_name(title, main_only=True))
 
 
 def truth_sets(docs: list[Doc], resolve: Resolver) -> dict[int, set[str]]:

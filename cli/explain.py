@@ -19,7 +19,7 @@ def explain(ruleset: Ruleset, text: str, title: str = "") -> list[str]:
     by_watch: dict[str, list[Match]] = {}
     for m in ruleset.match(article):
         by_watch.setdefault(m.watch, []).append(m)
-    lines = []
+    lines = [f"place {line}" for line in ruleset.resolutions(article)]
     for watch, text_, field, start, why in ruleset.rejected(article):
         if watch not in by_watch:
             lines.append(f"{watch}: {text_!r} at {field}[{start}] does not count: {why}")

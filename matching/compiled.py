@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from matching import disambig, query
+from matching import query, resolve
 from models import Place
 
 
@@ -18,7 +18,7 @@ class Entry:
     key: str = ""  # folded pattern (evidence and blocker names)
     query_term: query.Term | None = None
     place: Place | None = None
-    model: disambig.AliasModel | None = None
+    model: resolve.NameModel | None = None
 
 
 _Term = query.Term  # (inside Watch, ``query`` is a field)

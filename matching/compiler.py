@@ -1,13 +1,15 @@
 """Compiling watches into one pattern set: every keyword, query term, place alias and
-disambiguation name of every watch becomes a pattern; watches using the same term share one
-entry (one hit serves them all). ``compile_rules`` is the entry point."""
+evidence name of every watch becomes a pattern; watches using the same term share one entry
+(one hit serves them all); every place name gets one ``resolve.NameModel`` (its candidates and
+their evidence), shared by every watch whose place bears it. ``compile_rules`` is the entry
+point."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from errors import PlaceError, QueryError
-from matching import disambig, query
+from matching import disambig, query, resolve
 from matching.automaton import PatternSet
 from matching.compiled import Entry, Watch
 from matching.forms import slavic_forms, word_forms
@@ -17,7 +19,7 @@ from matching.rules import Ruleset
 from models import Place
 from settings import WatchSettings
 
-_Spot = tuple[Place, list[str], list[tuple[str, disambig.AliasModel]]]
+_Spot = tuple[Place, list[str], list[tuple[str, resolve.NameModel]]]
 
 
 class Compiler:
@@ -29,7 +31,7 @@ class Compiler:
         self.watchers: list[dict[int, None]] = []  # entry id -> ordered set of watch indexes
         self._named: dict[tuple[str, str], int] = {}  # (kind, key) -> entry id
         self._shared: dict[tuple[object, ...], int] = {}  # what an entry means -> entry id
-        self._models: dict[tuple[int, str], disambig.AliasModel] = {}
+        self._models: dict[str, resolve.NameModel] = {}  # folded name -> its model
         self._places: dict[str, _Spot] = {}  # location spec -> its place, aliases, models
 
     @property
@@ -117,19 +119,26 @@ class Compiler:
         except PlaceError as exc:
             raise PlaceError(f"watch {watch!r}: location {spec!r}: {exc.message}") from exc
         aliases = gaz.aliases(place, spec)
-        return place, aliases, [(fold(a), self._model(place, a, aliases)) for a in aliases]
+        return place, aliases, [(fold(a), self._model(place, fold(a))) for a in aliases]
 
-    def _model(self, place: Place, alias: str, aliases: list[str]) -> disambig.AliasModel:
-        key = (place.geonameid, fold(alias))
-        if key not in self._models:
-            model = self._models[key] = self.evidence.model(place, alias, aliases)
-            for cand in [model.watched, *model.others]:
-                for name in cand.evidence:
-                    if name not in model.own:
-                        self._named_pattern("evidence", name)
+    def _model(self, place: Place, key: str) -> resolve.NameModel:
+        """The name's model (built once), with the watched place among its candidates."""
+        model = self._models.get(key)
+        if model is None:
+            model = self._models[key] = self.evidence.name_model(key)
             for name in model.blockers:
                 self._named_pattern("blocker", name)
-        return self._models[key]
+            for cand in model.candidates:
+                self._evidence_patterns(cand)
+        if all(c.place.geonameid != place.geonameid for c in model.candidates):
+            cand = self.evidence.candidate(place, main=fold(place.name) == key)
+            model.add(cand)
+            self._evidence_patterns(cand)
+        return model
+
+    def _evidence_patterns(self, cand: resolve.Candidate) -> None:
+        for name in cand.evidence:
+            self._named_pattern("evidence", name)
 
 
 def compile_rules(watches: Sequence[WatchSettings], gazetteer: Gazetteer | None = None) -> Ruleset:

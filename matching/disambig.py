@@ -1,42 +1,36 @@
-"""Is this mention of a watched place's name really about that place?
+"""Which mentions are places at all, and the evidence tables resolution weighs
+(``matching.resolve`` picks one referent per name from them).
 
-A watch on Aleppo, SY or Tadmur (Palmyra), SY fires on a mention of one of its aliases only when
-the article does not point to ANOTHER place or thing of that name. For each mention, in order:
+A mention is no place at all (set aside before resolution) when:
+ 1. Case: in scripts with capitals, it does not start with one ("reading" is not Reading).
+ 2. Longer names: it sits inside a longer place name that is not an alias of the same place
+    (``New Palmyra``, any ``New X``, gazetteer names such as ``New London``), or is followed by
+    a feature word (``Palmyra Atoll``, ``Palmyra Township``, ``... Lake``, ``... County``) or a
+    non-place word (``Aleppo pepper``, ``Aleppo soap``, ``Palmyra palm``, ``Washington Post``).
+    Lists: ``FEATURE_WORDS``, ``NON_PLACE_WORDS``.
+A qualifier right after a mention (``Palmyra, N.Y.``, ``Paris, Tenn.``, ``Paris (Ky.)``,
+``Ipswich, Queensland``, ``Palmyra, Syria``: a country name in many languages, a first-level
+region of any country, a US state abbreviation, AP style or postal, ``US-XX``) is read by
+``qualifier_after``.
 
- 1. Case: in scripts with capitals, a place name starts with one ("reading" is not Reading).
- 2. Longer names: the mention must not sit inside a longer place name that is not an alias of
-    the watched place: ``New Palmyra``, any ``New X``, gazetteer names such as ``New London``;
-    nor be followed by a feature word (``Palmyra Atoll``, ``Palmyra Township``, ``... Lake``,
-    ``... County``) or a non-place word (``Aleppo pepper``, ``Aleppo soap``, ``Aleppo pine``,
-    ``Palmyra palm``, ``Washington Post``). Lists: ``FEATURE_WORDS``, ``NON_PLACE_WORDS``.
- 3. Qualifier: ``Palmyra, N.Y.`` / ``Palmyra, New York`` / ``Palmyra, Pa.`` / ``Palmyra, Syria``:
-    a country, US state, state abbreviation or ``US-XX`` right after a comma decides alone: it
-    keeps the mention when it names the watched place's country (and state), else drops it.
- 4. Evidence: every place that bears the same name (homonyms from the gazetteer: other cities,
-    countries, US states; the 25 most populous; those within 50 km of the watched place are the
-    same area and no rivals) is scored against the watched place with the names found anywhere
-    in the article (title, summary, text), the watched place's own aliases excepted:
-        3 points  each distinct name of a town within 50 km of the candidate (200 biggest),
-        1 point   each of: its US state, a county of that state, one of its region's 5 biggest
-                  cities, its country name or demonym (``Syria``, ``Syrian``), one of the
-                  country's 5 biggest cities.
-    Evidence names, like mentions, must be capitalised in the article ("economy" is not
-    Economy, PA).
-    A name is evidence only when it mainly denotes that place (its most populous bearer, not a
-    country name: ``Geneva`` near Palmyra, NY is no evidence). The mention is dropped when some
-    homonym scores at least ``MARGIN`` (2) points more than the watched place, so a country name
-    alone ("the United States" near "Cairo") never outweighs it; with no evidence at all a
-    mention counts (the user asked for that place).
+Evidence tables (``Evidence.evidence_for``): for a place, the folded names that point to it and
+their points, from the gazetteer: towns within 50 km (LOCAL, 200 biggest), its first-level region
+and its aliases (REGION), its county / second-level division (COUNTY), the other counties of
+its US state (STATE_COUNTY), its region's 5 biggest cities (REGION_CITY), its country's names
+in many languages and demonyms (COUNTRY), its country's 5 biggest cities (COUNTRY_CITY). Towns
+count only under a name they mainly bear (their most populous bearer), not English words.
+Evidence names, like mentions, must be capitalised in the article, never written in lower case
+in it too ("economy" makes Economy no evidence), and not glued to another capitalised word
+("European Union", "Boston Globe": ``glued``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Set
-from dataclasses import dataclass, field
 
+from matching import resolve
 from matching.normalize import fold
-from matching.places import Gazetteer, distance_km, english_words
+from matching.places import Gazetteer, english_words
 from models import Place
 
 FEATURE_WORDS = frozenset(
@@ -153,80 +147,89 @@ _AP_STATES = {
     "wyo": "WY",
     "d c": "DC",
 }
-_QUALIFIER = re.compile(r"\s*,\s*((?:[A-Z][\w.'-]*)(?:\s+[A-Z][\w.'-]*){0,2})")
+_QUALIFIER = re.compile(r"\s*[,(]\s*((?:[^\W\d_][\w.'-]*)(?:\s+[^\W\d_][\w.'-]*){0,2})")
 _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w'-]*)")
-LOCAL, REGION, COUNTRY = 3, 1, 1
+# (points, class): classes "region" and "country" are capped per candidate (resolve.CAPS)
+Points = tuple[float, str]
+LOCAL: Points = (3, "local")
+COUNTY: Points = (3, "local")
+REGION, REGION_WEAK, REGION_CITY, STATE_COUNTY = (
+    (4, "region"),
+    (1, "region"),
+    (2, "region"),
+    (1, "region"),
+)
+COUNTRY, COUNTRY_CITY = (1.5, "country"), (1, "country")
+BIG_CITY = 100_000  # a region named like a city this big ("New York") is weak evidence
 LOCAL_KM = 50.0
-MARGIN = 2
 NEARBY_LIMIT = 200
 
 
-@dataclass
-class Candidate:
-    place: Place
-    evidence: dict[str, int] = field(default_factory=dict)  # folded name -> points (shared)
-
-
-@dataclass
-class AliasModel:
-    """What is needed to judge mentions of one alias of one watched place."""
-
-    watched: Candidate
-    others: list[Candidate]
-    blockers: frozenset[str]  # folded longer place names containing the alias
-    own: frozenset[str] = frozenset()  # the watched place's aliases: never evidence
-
-
 class Evidence:
-    """Builds (and caches) evidence tables from the gazetteer at compile time."""
+    """Builds (and caches) evidence tables and name models from the gazetteer at compile time."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gaz = gazetteer
-        self._evidence: dict[int, dict[str, int]] = {}
+        self._evidence: dict[int, dict[str, tuple[float, str]]] = {}
         self._primary: dict[str, int | None] = {}
-        self._own: dict[tuple[str, ...], frozenset[str]] = {}
         self.qualifiers = self._qualifier_table()
 
-    def model(self, place: Place, alias: str, aliases: Iterable[str]) -> AliasModel:
-        names = tuple(aliases)
-        if names not in self._own:
-            self._own[names] = frozenset(fold(a) for a in names)
-        own = self._own[names]
-        watched = Candidate(place, self.evidence_for(place))
-        rivals = [h for h in self.gaz.homonyms(alias, place) if distance_km(h, place) > LOCAL_KM]
-        others = [Candidate(h, self.evidence_for(h)) for h in rivals]
-        blockers = frozenset(fold(n) for n in self.gaz.longer_names(alias)) - own
-        return AliasModel(watched, others, blockers, own)
+    def name_model(self, key: str) -> resolve.NameModel:
+        """Every gazetteer entry bearing the folded name, the most prominent first."""
+        cands = []
+        for place, kind, alts, main in self.gaz.bearers(key)[: resolve.MAX_CANDIDATES]:
+            cands.append(self.candidate(place, kind, alts, main))
+        cands.sort(key=lambda c: -c.prior)
+        blockers = frozenset(fold(n) for n in self.gaz.longer_names(key))
+        return resolve.NameModel(key, cands, blockers)
 
-    def evidence_for(self, place: Place) -> dict[str, int]:
+    def candidate(
+        self, place: Place, kind: str = "", alts: int = 0, main: bool = True
+    ) -> resolve.Candidate:
+        kind = kind or self.gaz.kind(place)
+        prior = resolve.prior(place.population, alts, main=main, kind=kind)
+        return resolve.Candidate(place, prior, self.evidence_for(place, kind), kind, main)
+
+    def evidence_for(self, place: Place, kind: str = "") -> dict[str, tuple[float, str]]:
         if place.geonameid not in self._evidence:
-            self._evidence[place.geonameid] = self._build(place)
+            self._evidence[place.geonameid] = self._build(place, kind or self.gaz.kind(place))
         return self._evidence[place.geonameid]
 
-    def _build(self, place: Place) -> dict[str, int]:
-        gaz, ev = self.gaz, {}
-        country = gaz.country_name(place.country_code)
-        for name in [country, *_demonyms(country)]:
-            ev[fold(name)] = COUNTRY
+    def _build(self, place: Place, kind: str) -> dict[str, tuple[float, str]]:
+        gaz = self.gaz
+        ev: dict[str, tuple[float, str]] = {}
         for p in gaz.top_of_country(place.country_code, 5):
-            self._add(ev, p, COUNTRY)
+            self._add(ev, p, COUNTRY_CITY)
         if place.country_code == "US" and place.admin1:
-            ev[fold(gaz.state_name(place.admin1))] = REGION
-            ev.update({fold(c): REGION for c in gaz.counties(place.admin1)})
-        if gaz.kind(place) == "city":
+            ev.update({fold(c): STATE_COUNTY for c in gaz.counties(place.admin1)})
+        if kind != "country":
             for p in gaz.top_of_region(place, 5):
-                self._add(ev, p, REGION)
+                self._add(ev, p, REGION_CITY)
+        if kind == "city":
             for p in gaz.nearby(place, LOCAL_KM)[:NEARBY_LIMIT]:
                 self._add(ev, p, LOCAL)
+            for k in gaz.division_keys(place):
+                if len(k) > 3:
+                    ev[k] = REGION_WEAK if self._big_city(k) else COUNTY
+        if place.admin1 and kind != "country":
+            for k in gaz.region_keys(place.country_code, place.admin1):
+                ev[k] = REGION_WEAK if self._big_city(k) else REGION
+        ev.update({k: COUNTRY for k in gaz.country_keys(place.country_code)})
         ev.pop("", None)
         for name in [place.name, *gaz.aliases(place)]:
             ev.pop(fold(name), None)
         return ev
 
-    def _add(self, ev: dict[str, int], p: Place, points: int) -> None:
+    def _add(self, ev: dict[str, tuple[float, str]], p: Place, points: tuple[float, str]) -> None:
         key = fold(p.name)
         if len(key) > 3 and key not in english_words() and self._primary_of(key) == p.geonameid:
-            ev[key] = max(points, ev.get(key, 0))
+            ev[key] = max(points, ev.get(key, (0.0, "")))
+
+    def _big_city(self, key: str) -> bool:
+        """Is the name mainly a big city's (``new york``, ``washington``)?"""
+        top = self._primary_of(key)
+        place = self.gaz.get(top) if top is not None else None
+        return place is not None and place.population >= BIG_CITY
 
     def _primary_of(self, key: str) -> int | None:
         if key not in self._primary:
@@ -238,6 +241,9 @@ class Evidence:
 
     def _qualifier_table(self) -> dict[str, tuple[str, str | None]]:
         table: dict[str, tuple[str, str | None]] = {}
+        for key, cc, admin1 in self.gaz.qualifier_names():
+            if key not in english_words():
+                table.setdefault(key, (cc, admin1))
         for cc, name in self.gaz.countries().items():
             table[fold(name)] = (cc, None)
         for code, name in self.gaz.states().items():
@@ -245,11 +251,6 @@ class Evidence:
         table.update({k: ("US", v) for k, v in _AP_STATES.items()})
         table.update({"u s": ("US", None), "usa": ("US", None), "uk": ("GB", None)})
         return table
-
-
-def _demonyms(country: str) -> list[str]:
-    """A rule, not a table: Syria -> Syrian, Russia -> Russian (names ending in -a)."""
-    return [country + "n"] if country.endswith("a") and " " not in country else []
 
 
 def qualifier_after(
@@ -260,8 +261,9 @@ def qualifier_after(
     if not m:
         return None
     raw = m.group(1)
-    if re.fullmatch(r"[A-Z]{2}", raw) and raw != "US":
-        return ("US", raw) if ("US", raw) in table.values() else None
+    first = raw.split()[0]
+    if re.fullmatch(r"[A-Z]{2}", first) and first != "US":  # a postal code: "Paris, TX 75460"
+        return ("US", first) if ("US", first) in table.values() else None
     words = fold(raw).split(" ")
     for n in range(len(words), 0, -1):
         hit = table.get(" ".join(words[:n]))
@@ -283,35 +285,21 @@ def blocked_by_neighbours(text: str, start: int, end: int) -> bool:
     return key in NON_PLACE_WORDS or (word[0].isupper() and key in FEATURE_WORDS)
 
 
+_PREV_WORD = re.compile(r"([^\W\d_][\w'-]*) $")
+
+
+def glued(text: str, start: int, end: int) -> bool:
+    """Evidence names only: a capitalised word right before or after (one space apart) makes
+    the name part of another one: "European Union", "Boston Globe", "Union Pacific"."""
+    m = _NEXT_WORD.match(text, end)
+    if m and m.group(0).startswith(" ") and m.group(1)[0].isupper():
+        return True
+    prev = _PREV_WORD.search(text, max(0, start - 40), start)
+    word = prev.group(1) if prev else ""
+    return bool(word) and word[0].isupper() and fold(word) not in english_words()
+
+
 def capitalised(mention: str) -> bool:
     """Rule 1: a mention in a cased script starts with a capital letter."""
     first = next((c for c in mention if c.isalpha()), "")
     return not first or first.lower() == first.upper() or first.isupper()
-
-
-def score(candidate: Candidate, found: Set[str]) -> int:
-    """Points of the names found (the watched place's own aliases already left out)."""
-    evidence = candidate.evidence
-    return sum(evidence.get(key, 0) for key in found)
-
-
-def evidence_wins_elsewhere(model: AliasModel, found: Set[str]) -> bool:
-    """Rule 4: some homonym's evidence outweighs the watched place's."""
-    if not found:
-        return False
-    found = found - model.own
-    mine = score(model.watched, found)
-    return any(score(o, found) >= mine + MARGIN for o in model.others)
-
-
-def rival_explained(model: AliasModel, found: Set[str]) -> str:
-    """Rule 4 in words: which other place won, on which names found in the article."""
-    found = found - model.own
-    best = max(model.others, key=lambda o: score(o, found))
-    names = sorted(k for k in found if best.evidence.get(k))[:4]
-    return f"{best.place.label}: the article also names {', '.join(n.title() for n in names)}"
-
-
-def qualifier_keeps(q: tuple[str, str | None], place: Place) -> bool:
-    cc, admin1 = q
-    return cc == place.country_code and (admin1 is None or admin1 == place.admin1)

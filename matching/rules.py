@@ -27,14 +27,14 @@ article (``getattr(article, field)[start:end] == text``) and a ~200-character sn
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from matching import disambig, query
+from matching import disambig, query, resolve
 from matching.automaton import PatternSet
 from matching.compiled import Entry, Watch
 from matching.normalize import Folded, fold, normalize
-from models import Article, Match, ResolvedPlace
+from models import Article, Match, Place, ResolvedPlace
 
 FIELDS = ("title", "summary", "text")
 SNIPPET = 200
@@ -52,7 +52,8 @@ class _Hit:
     oend: int
     value: str  # the article's field
     counts: bool | None = None  # locations: does the mention count? (computed once)
-    why: str = ""  # locations: why a mention does not count
+    why: str = ""  # locations: why a mention does not count for the watched place
+    no_place: str = ""  # locations: why the mention is no place at all ("" if it is one)
     shown: tuple | None = None  # the Match fields after ``watch`` (computed once)
 
     def match(self, watch: str) -> Match:
@@ -70,9 +71,13 @@ _Span = tuple[int, int, str]  # folded start, end, name
 class _Scan:
     by_watch: dict[int, list[_Hit]] = field(default_factory=lambda: defaultdict(list))
     evidence: set[str] = field(default_factory=set)
+    lowered: set[str] = field(default_factory=set)  # evidence names also written in lower case
     blockers: dict[str, list[_Span]] = field(default_factory=lambda: defaultdict(list))
     folded: dict[str, Folded] = field(default_factory=dict)
-    outweighed: dict[int, bool] = field(default_factory=dict)  # id(model) -> rule 4 verdict
+    mentions: dict[int, dict[tuple[str, int], _Hit]] = field(default_factory=dict)  # per model
+    models: dict[int, resolve.NameModel] = field(default_factory=dict)
+    resolved: dict[int, resolve.Resolution] | None = None  # id(model) -> what the name is
+    home: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,26 +112,27 @@ class Ruleset:
         """The Match records of every watch that fires on the article (see module docstring)."""
         return self._matches(self._scan(article), article, feeds)
 
-    def analyse(self, article: Article, feeds: Collection[str] = ()) -> Analysis:
-        """The matches and the places the article's mentions resolved to."""
-        scan = self._scan(article)
+    def analyse(
+        self, article: Article, feeds: Collection[str] = (), home: Mapping[str, float] = {}
+    ) -> Analysis:
+        """The matches and the places the article's mentions resolved to; ``home``: the
+        feed's home regions (``matching.home``), a weak prior when the article is silent."""
+        scan = self._scan(article, home)
         matches = self._matches(scan, article, feeds)
         return Analysis(matches, self._resolved_places(scan))
 
     def _resolved_places(self, scan: _Scan) -> list[ResolvedPlace]:
-        counts: dict[int, list] = {}
-        seen: set[tuple[str, int, int]] = set()
-        for hits in scan.by_watch.values():
-            for h in hits:
-                place = h.entry.place
-                if h.entry.kind != "location" or place is None or not self._counts(h, scan):
-                    continue
-                if (h.field, h.ostart, place.geonameid) in seen:
-                    continue
-                seen.add((h.field, h.ostart, place.geonameid))
-                slot = counts.setdefault(place.geonameid, [place, 0, h.value[h.ostart : h.oend]])
-                slot[1] += 1
-        return [ResolvedPlace(p, n, w) for p, n, w in counts.values()]
+        out: dict[int, ResolvedPlace] = {}
+        for mid, res in self._resolutions(scan).items():
+            if res.winner is None:
+                continue
+            kept = [h for h in scan.mentions[mid].values() if not h.no_place]
+            place = res.winner.place
+            old = out.get(place.geonameid)
+            written = old.written if old else kept[0].value[kept[0].ostart : kept[0].oend]
+            mentions = len(kept) + (old.mentions if old else 0)
+            out[place.geonameid] = ResolvedPlace(place, mentions, written, res.firm)
+        return list(out.values())
 
     def _matches(self, scan: _Scan, article: Article, feeds: Collection[str]) -> list[Match]:
         feeds = set(feeds)
@@ -142,9 +148,9 @@ class Ruleset:
                 out.extend(self._fire(watch, hits, scan, article))
         return out
 
-    def _scan(self, article: Article) -> _Scan:
+    def _scan(self, article: Article, home: Mapping[str, float] = {}) -> _Scan:
         """One automaton pass per field; work per watch only for the watches hit."""
-        scan = _Scan()
+        scan = _Scan(home=home)
         for name in FIELDS:
             value = getattr(article, name) or ""
             folded = scan.folded[name] = normalize(value)
@@ -153,7 +159,9 @@ class Ruleset:
                 for p in h.payloads:
                     entry = self._entries[p]
                     if entry.kind == "evidence":
-                        if disambig.capitalised(value[ostart:oend]):
+                        if not disambig.capitalised(value[ostart:oend]):
+                            scan.lowered.add(entry.key)
+                        elif not disambig.glued(value, ostart, oend):
                             scan.evidence.add(entry.key)
                     elif entry.kind == "blocker":
                         scan.blockers[name].append((h.start, h.end, entry.key))
@@ -161,6 +169,10 @@ class Ruleset:
                         hit = _Hit(entry, name, h.start, h.end, ostart, oend, value)
                         for w in self._watchers[p]:
                             scan.by_watch[w].append(hit)
+                        if entry.model is not None:
+                            mid = id(entry.model)
+                            scan.models[mid] = entry.model
+                            scan.mentions.setdefault(mid, {}).setdefault((name, h.start), hit)
         return scan
 
     def _fire(self, watch: Watch, hits: list[_Hit], scan: _Scan, article: Article) -> list[Match]:
@@ -184,21 +196,61 @@ class Ruleset:
         return matches or [_query_only(watch, article)]
 
     def _counts(self, hit: _Hit, scan: _Scan) -> bool:
-        """Does this location mention count for the watched place? (matching.disambig)"""
+        """Does this location mention resolve to the watched place? (matching.resolve)"""
         if hit.counts is None:
-            hit.counts = self._judge(hit, scan)
+            model, place = hit.entry.model, hit.entry.place
+            assert model is not None and place is not None
+            first = scan.mentions[id(model)][(hit.field, hit.start)]
+            res = self._resolutions(scan)[id(model)]
+            hit.why = first.no_place or (
+                "" if res.counts_for(place) else res.explain(_written(hit))
+            )
+            hit.counts = not hit.why
         return hit.counts
 
-    def _judge(self, hit: _Hit, scan: _Scan) -> bool:
-        verdict = self._verdict(hit, scan)
-        hit.why = verdict or ""
-        return verdict is None
+    def _resolutions(self, scan: _Scan) -> dict[int, resolve.Resolution]:
+        """Every name of the article resolved once: mentions that are no place set aside,
+        then a first pass, then a second with the places the other names resolved to."""
+        if scan.resolved is not None:
+            return scan.resolved
+        qualifiers: dict[int, list[tuple[str, str | None]]] = {}
+        for mid, hits in scan.mentions.items():
+            qualifiers[mid] = []
+            for h in hits.values():
+                h.no_place = self._no_place(h, scan) or ""
+                q = (
+                    None
+                    if h.no_place
+                    else disambig.qualifier_after(h.value, h.oend, self._qualifiers)
+                )
+                if q is not None:
+                    qualifiers[mid].append(q)
+        first = {mid: self._resolve(scan, mid, qualifiers[mid]) for mid in scan.mentions}
+        winners = {mid: r.winner.place for mid, r in first.items() if r.winner and r.firm}
+        scan.resolved = {
+            mid: self._resolve(
+                scan, mid, qualifiers[mid], [p for m, p in winners.items() if m != mid]
+            )
+            for mid in scan.mentions
+        }
+        return scan.resolved
 
-    def _verdict(self, hit: _Hit, scan: _Scan) -> str | None:
-        """None when the mention counts for the watched place, else the reason it does not."""
-        text = hit.value
-        model, place = hit.entry.model, hit.entry.place
-        assert model is not None and place is not None
+    def _resolve(
+        self,
+        scan: _Scan,
+        mid: int,
+        quals: list[tuple[str, str | None]],
+        nearby: Sequence[Place] = (),
+    ) -> resolve.Resolution:
+        model = scan.models[mid]
+        if all(h.no_place for h in scan.mentions[mid].values()):
+            return resolve.not_a_place(model)
+        return resolve.resolve(model, quals, scan.evidence - scan.lowered, nearby, scan.home)
+
+    def _no_place(self, hit: _Hit, scan: _Scan) -> str | None:
+        """Why this mention is no place at all (matching.disambig), or None."""
+        text, model = hit.value, hit.entry.model
+        assert model is not None
         if not disambig.capitalised(text[hit.ostart : hit.oend]):
             return "not capitalised: a word, not a name"
         if disambig.blocked_by_neighbours(text, hit.ostart, hit.oend):
@@ -206,17 +258,17 @@ class Ruleset:
         for bstart, bend, key in scan.blockers.get(hit.field, ()):
             if bstart <= hit.start and hit.end <= bend and key in model.blockers:
                 return f"part of the longer place name {key.title()!r}"
-        qualifier = disambig.qualifier_after(text, hit.oend, self._qualifiers)
-        if qualifier is not None:
-            if disambig.qualifier_keeps(qualifier, place):
-                return None
-            named = "-".join(x for x in qualifier if x)
-            return f"the qualifier after it names another place ({named})"
-        if id(model) not in scan.outweighed:
-            scan.outweighed[id(model)] = disambig.evidence_wins_elsewhere(model, scan.evidence)
-        if scan.outweighed[id(model)]:
-            return "it is " + disambig.rival_explained(model, scan.evidence)
         return None
+
+    def resolutions(self, article: Article) -> list[str]:
+        """For explanations: each place name of the article, its candidates and why one won
+        ("Paris -> Paris, FR: most prominent; Paris, US-TN: no evidence")."""
+        scan = self._scan(article)
+        lines = []
+        for mid, res in self._resolutions(scan).items():
+            hit = next(iter(scan.mentions[mid].values()))
+            lines.append(res.explain(_written(hit)))
+        return lines
 
     def rejected(self, article: Article) -> list[tuple[str, str, str, int, str]]:
         """Location mentions that did not count, and why: (watch, text, field, start, why).
@@ -256,6 +308,10 @@ class Ruleset:
             if not (w.keywords or w.locations or w.query_text):
                 lines.append("  (no keywords, locations or query: never fires)")
         return lines
+
+
+def _written(hit: _Hit) -> str:
+    return hit.value[hit.ostart : hit.oend]
 
 
 def _fires_without_hits(watch: Watch) -> bool:

@@ -31,6 +31,7 @@ from feeds import extract, health, schedule
 from feeds.fetch import PAGE_ACCEPT, Fetcher
 from feeds.identity import choose_mode
 from feeds.parse import parse_async
+from matching import home
 from matching.rules import Ruleset
 from models import Article, FeedState, FetchResult, Plan, PollFailure, PollOutcome, PollSuccess
 from settings import FeedSettings, Settings
@@ -272,8 +273,14 @@ async def process_articles(
     for article, r in zip(articles, results, strict=True):
         if isinstance(r, BaseException):
             log.error("article %s: processing failed, retried next cycle: %r", article.url, r)
+    homes: dict[str, dict[str, float]] = {}
+    for d in done:  # each feed's home region learns from its articles' resolved places
+        feed = d.article.feed
+        if feed not in homes:
+            homes[feed] = ctx.store.feed_home_regions(feed)
+        homes[feed] = home.learn(homes[feed], d.places)
     try:
-        return ctx.store.complete_articles(done, ctx.channels(), utcnow())
+        return ctx.store.complete_articles(done, ctx.channels(), utcnow(), homes)
     except NewsbotError as err:
         log.error("%d articles not stored, retried next cycle: %s", len(done), err.render())
         return 0
@@ -292,7 +299,8 @@ async def prepare_article(
     feeds: Sequence[str] = ctx.store.article_feeds(article.id)
     if ctx.ruleset is None:
         return Processed(complete, text, status, meta, ())
-    found = ctx.ruleset.analyse(complete, feeds)
+    prior = home.shares(ctx.store.feed_home_regions(article.feed))
+    found = ctx.ruleset.analyse(complete, feeds, prior)
     return Processed(complete, text, status, meta, tuple(found.matches), tuple(found.places))
 
 

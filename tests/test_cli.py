@@ -154,6 +154,11 @@ def test_watches_test_explains(tmp_path, http_server):
     assert r.returncode == 0 and "Aleppo: FIRES" in r.stdout and "keyword 'Aleppo'" in r.stdout
     r = bot("--config", cfg, "watches", "test", "Nothing to see here.")
     assert "no watch fires" in r.stdout
+    r = bot(
+        "--config", str(ROOT / "config.toml"), "watches", "test", "The Palmyra, N.Y., board met."
+    )
+    assert "place Palmyra -> Palmyra, US-NY: the qualifier after it names its region" in r.stdout
+    assert "no evidence for Tadmur, SY" in r.stdout
 
 
 def test_notify_test_reports_the_answer(tmp_path, http_server):
@@ -206,7 +211,7 @@ def test_demo_shows_the_bot_at_work(tmp_path):
     assert "(location: Aleppo, SY)" in out and "حلب" in out  # Arabic
     assert "[Atrocities] Forensic teams begin exhuming mass grave" in out
     assert "[Syria hotspots] Palmyra village board" not in out  # Palmyra, N.Y.
-    assert "'Palmyra' does not count: it is Palmyra, US-NY" in out  # ... and the demo says why
+    assert "'Palmyra' does not count: Palmyra -> Palmyra, US-NY" in out  # ... and says why
     assert "Aleppo pepper" not in out.split("Archived without an alert")[0]
     assert "[Syria hotspots] Amman households" not in out  # only the rail named Aleppo
     assert out.count("[Syria hotspots] Deminers clear paths") == 1  # syndicated twice

@@ -340,12 +340,15 @@ def test_a_pattern_carries_each_payload_once() -> None:
 @pytest.mark.parametrize(
     ("text", "why"),
     [
-        ("Palmyra, N.Y., village board approves budget", "names another place (US-NY)"),
+        (
+            "Palmyra, N.Y., village board approves budget",
+            "Palmyra -> Palmyra, US-NY: the qualifier after it names its region",
+        ),
         ("Sprinkle Aleppo pepper flakes over the hummus", "next to a word"),
         ("New Palmyra residents protest", "next to a word"),
         (
             "Police in Palmyra arrested a man wanted in Cinnaminson and Riverton, New Jersey",
-            "it is Palmyra, US-NJ",
+            "Palmyra -> Palmyra, US-NJ: the article names Cinnaminson",
         ),
     ],
     ids=["qualifier", "non-place-word", "longer-name", "rival-evidence"],

@@ -1,0 +1,209 @@
+"""One referent per name: every mention of a gazetteer name in an article resolves to exactly
+one place, or to "not a place"; a place watch fires only when a mention resolves to its place.
+
+For every name a watch may meet (each alias of each watched place, each ``place:`` term) the
+compiler builds one ``NameModel``: its CANDIDATES, every gazetteer entry bearing the name
+(cities, countries, US states; the ``MAX_CANDIDATES`` most prominent, and always the watched
+ones), each with a prior and an evidence table (``matching.disambig.Evidence``).
+
+Per article, all mentions of one name are judged together (one sense per discourse, a
+hyphenated ``Paris-based`` included). Mentions that are no place at all (lower case, inside a
+longer name, before ``pepper``/``Atoll``; see ``matching.disambig``) are set aside first; when
+none is left the name is "not a place". Each candidate then scores
+
+    prior       log10(population + 1) + log10(alternate names + 1) / 2 (+1 when the name is
+                its main name; +2 a country, +1 a US state; a state counts as 1M people)
+    qualifier   +QUALIFIER when a mention is followed by one naming the candidate's country or
+                first-level region: ", Texas", ", Tenn.", " (Ky.)", ", Alberta", ", Queensland"
+    evidence    the names found anywhere in the article that point to it (its table): towns
+                within 50 km (3 each), its first-level region (4), its county or second-level
+                division (3), other counties of its state (1), its region's biggest cities (2),
+                its country's name in many languages or demonym (2), its country's biggest
+                cities (1)
+    coherence   other names of the article that the first pass resolved on discriminating
+                evidence (``Resolution.firm``) to a place within 50 km of it (+COHERE_LOCAL;
+                main names only)
+    home        only when nothing above speaks for any candidate: +HOME x the share of the
+                feed's past places that lay in the candidate's region (``matching.home``)
+
+and the highest score wins (the prior alone: "most prominent"). A watched place counts a
+mention when the winner is that place or a gazetteer duplicate of it (same country, within
+50 km).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
+
+from matching.normalize import fold
+from matching.places import distance_km
+from models import Place
+
+MAX_CANDIDATES = 25
+STATE_PEOPLE = 100_000  # "New York", "Washington" alone: the city, unless the state is named
+CAPS = {"region": 4, "country": 2}  # at most this many points per class of evidence
+QUALIFIER = 12.0
+COHERE_LOCAL = 3.0
+HOME = 4.0  # x share: a feed with 3/4 of its places in TN makes a bare Paris TN's
+SAME_KM = 50.0
+
+
+@dataclass
+class Candidate:
+    place: Place
+    prior: float
+    evidence: dict[str, tuple[float, str]]  # folded name -> (points, class); shared per place
+    kind: str = "city"
+    main: bool = True  # the name is its main name (not only an alternate one)
+
+    @property
+    def region(self) -> str:
+        return f"{self.place.country_code}-{self.place.admin1}"
+
+
+@dataclass
+class NameModel:
+    """Everything needed to resolve the mentions of one folded name."""
+
+    key: str
+    candidates: list[Candidate]
+    blockers: frozenset[str] = frozenset()  # folded longer place names containing the name
+    labels: dict[int, str] = field(default_factory=dict)
+
+    def add(self, candidate: Candidate) -> None:
+        if all(c.place.geonameid != candidate.place.geonameid for c in self.candidates):
+            self.candidates.append(candidate)
+
+
+def prior(population: int, alternates: int, *, main: bool, kind: str) -> float:
+    """Prominence: people and fame (number of names), a main name, a country or state."""
+    people = STATE_PEOPLE if kind == "state" else population
+    bonus = {"country": 2.0, "state": 1.0}.get(kind, 0.0) + (1.0 if main else 0.0)
+    return math.log10(people + 1) + math.log10(alternates + 1) / 2 + bonus
+
+
+@dataclass
+class Score:
+    candidate: Candidate
+    total: float
+    reasons: list[str]  # what spoke for it, beyond the prior
+
+
+@dataclass
+class Resolution:
+    """What one name resolved to in one article, and why."""
+
+    key: str
+    winner: Candidate | None  # None: not a place
+    scores: list[Score]  # best first
+    decided_by: str  # "qualifier" | "evidence" | "home" | "prominence" | "not a place"
+
+    @property
+    def firm(self) -> bool:
+        """Decided by a qualifier or by evidence that speaks for the winner more than for any
+        other candidate ("United States" for every US town is not that)."""
+        if self.winner is None or self.decided_by not in ("qualifier", "evidence"):
+            return False
+        extra = [s.total - s.candidate.prior for s in self.scores]
+        return len(extra) == 1 or extra[0] > max(extra[1:])
+
+    def counts_for(self, place: Place) -> bool:
+        w = self.winner
+        if w is None:
+            return False
+        if w.place.geonameid == place.geonameid:
+            return True
+        if w.kind == "country" and w.place.country_code == place.country_code:
+            return fold(w.place.name) == fold(place.name)  # a city-state: Singapore, Hong Kong
+        same_country = w.place.country_code == place.country_code and w.kind == "city"
+        return same_country and distance_km(w.place, place) <= SAME_KM
+
+    def explain(self, written: str) -> str:
+        """``Paris -> Paris, FR: most prominent; no evidence for Paris, US-TN``."""
+        if self.winner is None:
+            return f"{written} -> not a place"
+        best, rest = self.scores[0], self.scores[1:3]
+        why = "; ".join(best.reasons) if best.reasons else "most prominent"
+        out = f"{written} -> {best.candidate.place.label}: {why}"
+        for s in rest:
+            label = s.candidate.place.label
+            out += (
+                f"; {label}: {'; '.join(s.reasons)}" if s.reasons else f"; no evidence for {label}"
+            )
+        return out
+
+
+def resolve(
+    model: NameModel,
+    qualifiers: Sequence[tuple[str, str | None]],
+    found: Set[str],
+    nearby: Sequence[Place] = (),
+    home: Mapping[str, float] | None = None,
+) -> Resolution:
+    """Resolve a name from its kept mentions' qualifiers, the evidence names found in the
+    article, places other names resolved to (``nearby``) and the feed's home regions."""
+    found = found - {model.key}
+    scores = [_score(c, qualifiers, found, nearby) for c in model.candidates]
+    decided = (
+        "qualifier"
+        if qualifiers and any(_qualified(c, qualifiers) for c in model.candidates)
+        else ""
+    )
+    if not decided and any(s.reasons for s in scores):
+        decided = "evidence"
+    if not decided and home:
+        for s in scores:
+            share = home.get(s.candidate.region, 0.0)
+            if share > 0:
+                s.total += HOME * share
+                s.reasons.append(f"the feed's home region ({share:.0%} of its places)")
+                decided = "home"
+    scores.sort(key=lambda s: (-s.total, -s.candidate.prior))
+    return Resolution(model.key, scores[0].candidate, scores, decided or "prominence")
+
+
+def evidence_points(values: Sequence[tuple[float, str]]) -> float:
+    """Points of the evidence names found, each class capped (``CAPS``): a state and its
+    biggest cities say "somewhere in that state", not "this town" many times over."""
+    by_class: dict[str, float] = {}
+    for points, cls in values:
+        by_class[cls] = by_class.get(cls, 0) + points
+    return float(sum(min(v, CAPS.get(k, v)) for k, v in by_class.items()))
+
+
+def not_a_place(model: NameModel) -> Resolution:
+    return Resolution(model.key, None, [], "not a place")
+
+
+def _qualified(c: Candidate, qualifiers: Sequence[tuple[str, str | None]]) -> bool:
+    """A qualifier names the candidate's country (or region, for a main name: in "Washington,
+    New York" the list names two cities, not the village that once was called Washington)."""
+    p = c.place
+    return any(
+        cc == p.country_code and (a1 is None or (a1 == p.admin1 and c.main))
+        for cc, a1 in qualifiers
+    )
+
+
+def _score(
+    c: Candidate,
+    qualifiers: Sequence[tuple[str, str | None]],
+    found: Set[str],
+    nearby: Sequence[Place],
+) -> Score:
+    total, reasons = c.prior, []
+    if _qualified(c, qualifiers):
+        total += QUALIFIER
+        reasons.append("the qualifier after it names its region")
+    ev = c.evidence
+    named = [k for k in found if k in ev]
+    if named:
+        total += evidence_points([ev[k] for k in named])
+        reasons.append("the article names " + ", ".join(sorted(n.title() for n in named)[:4]))
+    for p in nearby if c.main and c.kind == "city" else ():
+        if p.geonameid != c.place.geonameid and distance_km(p, c.place) <= SAME_KM:
+            total += COHERE_LOCAL
+            reasons.append(f"near {p.name}")
+    return Score(c, total, reasons)

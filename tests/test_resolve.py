@@ -1,0 +1,143 @@
+"""matching.resolve: one referent per name, each rule shown on real sentences (English and
+Arabic). A watch on each namesake: exactly the right one fires."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from matching import home
+from matching.compiler import compile_rules
+from matching.places import Gazetteer
+from matching.rules import Ruleset
+from models import Article, Place, ResolvedPlace
+from settings import WatchSettings
+
+SPECS = {
+    "paris-fr": "Paris, France",
+    "paris-tn": "Paris, US-TN",
+    "paris-tx": "Paris, US-TX",
+    "paris-ky": "Paris, US-KY",
+    "palmyra-sy": "Palmyra",
+    "palmyra-ny": "Palmyra, US-NY",
+    "ipswich-gb": "Ipswich, GB",
+    "ipswich-au": "Ipswich, Australia",
+    "london-gb": "London, GB",
+    "london-ca": "London, Canada",
+    "tripoli-ly": "Tripoli, Libya",
+    "tripoli-lb": "Tripoli, Lebanon",
+}
+
+
+@pytest.fixture(scope="module")
+def rules(gazetteer: Gazetteer) -> Ruleset:
+    watches = [WatchSettings(name=n, locations=[spec]) for n, spec in SPECS.items()]
+    return compile_rules(watches, gazetteer)
+
+
+def fired(rules: Ruleset, title: str, text: str = "", home_regions: dict | None = None) -> set:
+    a = Article(1, "u", title, "", text, datetime(2026, 1, 1, tzinfo=UTC), "f")
+    return {m.watch for m in rules.analyse(a, (), home_regions or {}).matches}
+
+
+CASES = [
+    # (id, title, text, the one watch of the name that fires)
+    ("prominence", "The Paris-based fashion house opened a new store", "", "paris-fr"),
+    ("qualifier-ap", "PARIS, Tenn. (AP) — Police arrested two men", "", "paris-tn"),
+    ("qualifier-postal", "Paris, TX police chief retires after 30 years", "", "paris-tx"),
+    ("qualifier-parenthesis", "Paris (Ky.) city commission delays vote", "", "paris-ky"),
+    ("qualifier-state-name", "A tornado hit Paris, Texas, on Sunday night", "", "paris-tx"),
+    ("qualifier-queensland", "Floods cut roads in Ipswich, Queensland", "", "ipswich-au"),
+    ("qualifier-ontario", "A new hospital wing opens in London, Ontario", "", "london-ca"),
+    (
+        "region-named-anywhere",
+        "Paris council approves budget",
+        "The Henry County Commission also met. Tennessee lawmakers were briefed.",
+        "paris-tn",
+    ),
+    (
+        "county-named",
+        "Police in Ipswich investigate break-ins",
+        "Suffolk Constabulary said officers were called on Tuesday night.",
+        "ipswich-gb",
+    ),
+    (
+        "nearby-town",
+        "Ipswich flood warning",
+        "Rain fell across Ipswich and Brisbane, and the river rose overnight.",
+        "ipswich-au",
+    ),
+    ("country-name", "Protests in Tripoli as Lebanon's crisis deepens", "", "tripoli-lb"),
+    ("demonym", "Lebanese troops deploy in Tripoli after clashes", "", "tripoli-lb"),
+    ("prominence-tripoli", "Gunfire heard in Tripoli overnight", "", "tripoli-ly"),
+    ("arabic-country-name", "اشتباكات في طرابلس شمال لبنان", "", "tripoli-lb"),
+    ("arabic-prominence", "اشتباكات عنيفة في طرابلس", "", "tripoli-ly"),
+    ("arabic-demonym", "انتشار الجيش اللبناني في طرابلس", "", "tripoli-lb"),
+    (
+        "one-sense-per-discourse",
+        "Palmyra village board approves budget",
+        "Palmyra, N.Y., trustees voted 4-1. Palmyra's mayor said taxes stay flat.",
+        "palmyra-ny",
+    ),
+    (
+        "hyphenated-compound",
+        "Palmyra-based firm expands",
+        "The firm, based in Palmyra, N.Y., will hire 40 workers.",
+        "palmyra-ny",
+    ),
+    ("alias-bare", "The ruins of Palmyra were damaged again", "", "palmyra-sy"),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "winner"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_one_referent_per_name(rules: Ruleset, title: str, text: str, winner: str) -> None:
+    namesakes = {n for n in SPECS if n.split("-")[0] == winner.split("-")[0]}
+    assert fired(rules, title, text) & namesakes == {winner}
+
+
+def test_not_a_place_fires_nothing(rules: Ruleset) -> None:
+    assert fired(rules, "Palmyra palm sap is boiled into sugar") == set()
+
+
+HOME = [
+    ("silent-article-home-decides", "Paris police arrest two men", {"US-TN": 0.9}, "paris-tn"),
+    ("no-home-prominence", "Paris police arrest two men", {}, "paris-fr"),
+    ("article-speaks-home-ignored", "Paris, France: police arrest two", {"US-TN": 0.9}, "paris-fr"),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "regions", "winner"), [c[1:] for c in HOME], ids=[c[0] for c in HOME]
+)
+def test_feed_home_region_is_a_weak_prior(
+    rules: Ruleset, title: str, regions: dict, winner: str
+) -> None:
+    assert fired(rules, title, home_regions=regions) & {"paris-fr", "paris-tn"} == {winner}
+
+
+def test_home_counts_learn_only_firm_places_and_decay() -> None:
+    tn = Place(4646571, "Paris", "US", "TN", 36.3, -88.3)
+    fr = Place(2988507, "Paris", "FR", "11", 48.9, 2.35)
+    counts: dict[str, float] = {}
+    for _ in range(10):
+        counts = home.learn(counts, [ResolvedPlace(tn, 2, "Paris", firm=True)])
+    counts = home.learn(counts, [ResolvedPlace(fr, 1, "Paris", firm=False)])
+    assert "FR-11" not in counts and 8.0 < counts["US-TN"] < 10.0
+    assert home.shares(counts) == {"US-TN": 1.0}
+    assert home.shares({"US-TN": 2.0}) == {}  # too few votes yet
+
+
+def test_explanations_name_the_candidates(rules: Ruleset) -> None:
+    a = Article(1, "u", "The Paris-based firm", "", "", datetime(2026, 1, 1, tzinfo=UTC), "f")
+    lines = rules.resolutions(a)
+    assert any(
+        line.startswith("Paris -> Paris, FR: most prominent; no evidence for Paris, US-")
+        for line in lines
+    ), lines
+    b = Article(1, "u", "Paris, Tenn., police", "", "", datetime(2026, 1, 1, tzinfo=UTC), "f")
+    assert "Paris -> Paris, US-TN: the qualifier after it names its region" in "\n".join(
+        rules.resolutions(b)
+    )
