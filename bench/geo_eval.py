@@ -1,11 +1,12 @@
-"""Place-watch accuracy on GeoWebNews and GeoVirus: ``.venv/bin/python -m bench.geo_eval``.
+"""Place-watch accuracy, per corpus: ``.venv/bin/python -m bench.geo_eval``.
 
-For every town or city tagged in 3+ articles (a tagged mention resolves to a gazetteer city by its
-GeoNames id, or else by its name among the cities within 20 km of its coordinates), a watch on
-``geonames:ID`` is compiled and run over every article (title + text). Truth for place P: the
-articles where some tagged mention resolves to P. Baseline: a case-insensitive whole-word match of
-P's main name. Prints a table and writes bench/results/geo_eval.json. Exits 0 when the corpus
-(../shared/corpora/geo-dev) is absent.
+Corpora: GeoWebNews, GeoVirus and TUD-Loc-2013 (``../shared/corpora/geo-dev``, read by
+``bench.geo_corpora``), and the namesake items of ``bench.namesakes`` (places sharing a name,
+a watch on each). For every town tagged in 3+ articles of a corpus (every place of the
+namesake set), a watch on ``geonames:ID`` is compiled and run over every article of that corpus
+(title + text). Truth for place P: the articles where some tagged mention resolves to P.
+Baseline: a case-insensitive whole-word match of P's main name. Prints a table per corpus and
+writes bench/results/geo_eval.json. The dev corpora are skipped when absent.
 """
 
 from __future__ import annotations
@@ -14,128 +15,32 @@ import json
 import re
 import sys
 import time
-import xml.etree.ElementTree as ET
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import GEO_DEV  # noqa: E402
+from bench.geo_corpora import (  # noqa: E402
+    Doc,
+    Mention,
+    Resolver,
+    load_geovirus,
+    load_gwn,
+    load_tud,
+    truth_sets,
+)
+from bench.namesakes import ITEMS  # noqa: E402
 from matching.compiler import compile_rules  # noqa: E402
-from matching.places import Gazetteer, haversine  # noqa: E402
+from matching.places import Gazetteer  # noqa: E402
 from models import Article, Place  # noqa: E402
 from settings import WatchSettings  # noqa: E402
 
 CORPUS = GEO_DEV
 RESULTS = ROOT / "bench" / "results" / "geo_eval.json"
-RADIUS_KM = 20.0
 MIN_ARTICLES = 3
-
-
-@dataclass
-class Mention:
-    name: str
-    gid: int | None
-    lat: float
-    lon: float
-    page: str = ""  # GeoVirus: the Wikipedia page it links to
-
-
-@dataclass
-class Doc:
-    key: str
-    title: str
-    text: str
-    mentions: list[Mention] = field(default_factory=list)
-
-
-def _float(text: str | None) -> float | None:
-    try:
-        return float(text) if text else None
-    except ValueError:
-        return None
-
-
-def load_gwn(path: Path) -> list[Doc]:
-    docs = []
-    for i, a in enumerate(ET.parse(path).getroot().iter("article")):
-        doc = Doc(f"gwn-{i}", a.findtext("title") or "", a.findtext("text") or "")
-        for t in a.iter("toponym"):
-            lat, lon = _float(t.findtext("latitude")), _float(t.findtext("longitude"))
-            if lat is None or lon is None:
-                continue
-            gid = t.findtext("geonamesID") or ""
-            doc.mentions.append(
-                Mention(
-                    t.findtext("extractedName") or "", int(gid) if gid.isdigit() else None, lat, lon
-                )
-            )
-        docs.append(doc)
-    return docs
-
-
-def load_geovirus(path: Path) -> list[Doc]:
-    docs = []
-    for i, a in enumerate(ET.parse(path).getroot().iter("article")):
-        doc = Doc(f"geovirus-{i}", "", a.findtext("text") or "")
-        for loc in a.iter("location"):
-            lat, lon = _float(loc.findtext("lat")), _float(loc.findtext("lon"))
-            if lat is not None and lon is not None:
-                page = loc.findtext("page") or ""
-                doc.mentions.append(Mention(loc.findtext("name") or "", None, lat, lon, page))
-        docs.append(doc)
-    return docs
-
-
-class Resolver:
-    """Tagged mention -> gazetteer city (by id, else by name near the coordinates)."""
-
-    def __init__(self, gaz: Gazetteer) -> None:
-        self.gaz = gaz
-        self.cache: dict[tuple, Place | None] = {}
-
-    def __call__(self, m: Mention) -> Place | None:
-        key = (m.name, m.gid, round(m.lat, 2), round(m.lon, 2))
-        if key not in self.cache:
-            self.cache[key] = self._resolve(m)
-        return self.cache[key]
-
-    def _resolve(self, m: Mention) -> Place | None:
-        if m.gid is None and self._not_a_town(m.page):
-            return None  # "Maryland", "New York" tagged as the state (its Wikipedia page)
-        if m.gid is not None:
-            place = self.gaz.get(m.gid)
-            if place is not None:
-                return place if self.gaz.kind(place) == "city" else None
-        near = [
-            p
-            for p in self.gaz.by_name(m.name)
-            if haversine(p.latitude, p.longitude, m.lat, m.lon) <= RADIUS_KM
-        ]
-        near = [p for p in near if self.gaz.kind(p) == "city"]
-        return near[0] if near else None
-
-    def _not_a_town(self, page: str) -> bool:
-        title = unquote(page.rsplit("/", 1)[-1]).replace("_", " ")
-        if not title:
-            return False
-        if title.endswith(("(state)", "(U.S. state)", "(country)")):
-            return True
-        return any(self.gaz.kind(p) != "city" for p in self.gaz.by_name(title, main_only=True))
-
-
-def truth_sets(docs: list[Doc], resolve: Resolver) -> dict[int, set[str]]:
-    truth: dict[int, set[str]] = defaultdict(set)
-    for doc in docs:
-        for m in doc.mentions:
-            place = resolve(m)
-            if place is not None:
-                truth[place.geonameid].add(doc.key)
-    return truth
 
 
 def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -152,9 +57,16 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     }
 
 
-def run_ours(docs: list[Doc], places: list[Place]) -> tuple[dict[int, set[str]], float]:
+def run_ours(
+    docs: list[Doc], places: list[Place], specs: dict[int, str] | None = None
+) -> tuple[dict[int, set[str]], float]:
+    """A watch per place: ``geonames:ID``, or the spec a user would write (``specs``)."""
+    specs = specs or {}
     watches = [
-        WatchSettings(name=str(p.geonameid), locations=[f"geonames:{p.geonameid}"]) for p in places
+        WatchSettings(
+            name=str(p.geonameid), locations=[specs.get(p.geonameid, f"geonames:{p.geonameid}")]
+        )
+        for p in places
     ]
     t0 = time.perf_counter()
     rules = compile_rules(watches)
@@ -192,50 +104,77 @@ def score(
     return prf(tp, fp, fn), rows
 
 
+def corpora(gaz: Gazetteer) -> dict[str, tuple[list[Doc], dict[int, set[str]], list[Place]]]:
+    """Each corpus present: its documents, the truth per place and the places watched."""
+    loaders = {
+        "GeoWebNews": lambda: load_gwn(CORPUS / "GWN.xml"),
+        "GeoVirus": lambda: load_geovirus(CORPUS / "GeoVirus.xml"),
+        "TUD-Loc-2013": lambda: load_tud(CORPUS / "TUD-Loc-2013"),
+    }
+    present = {"GeoWebNews": "GWN.xml", "GeoVirus": "GeoVirus.xml", "TUD-Loc-2013": "TUD-Loc-2013"}
+    out = {}
+    resolver = Resolver(gaz)
+    for name, load in loaders.items():
+        if not (CORPUS / present[name]).exists():
+            print(f"{name}: absent ({CORPUS}), skipped")
+            continue
+        docs = load()
+        truth = truth_sets(docs, resolver)
+        chosen = [gaz.get(g) for g, s in truth.items() if len(s) >= MIN_ARTICLES]
+        out[name] = (docs, truth, sorted((p for p in chosen if p), key=lambda p: p.label))
+    out["namesakes"] = namesake_corpus(gaz)
+    return out
+
+
+def namesake_corpus(gaz: Gazetteer) -> tuple[list[Doc], dict[int, set[str]], list[Place]]:
+    docs, truth, places = [], defaultdict(set), {}
+    for i, (spec, title, text) in enumerate(ITEMS):
+        place = gaz.resolve(spec)
+        doc = Doc(f"namesake-{i}", title, text, [Mention(place.name, place.geonameid, 0, 0)])
+        docs.append(doc)
+        truth[place.geonameid].add(doc.key)
+        places[place.geonameid] = place
+    return docs, truth, sorted(places.values(), key=lambda p: p.label)
+
+
 def main() -> int:
-    if not (CORPUS / "GWN.xml").exists():
-        print(f"corpus absent ({CORPUS}): nothing to measure")
-        return 0
     t0 = time.perf_counter()
     gaz = Gazetteer.load()
     print(f"gazetteer load: {time.perf_counter() - t0:.2f}s")
-    docs = load_gwn(CORPUS / "GWN.xml")
-    if (CORPUS / "GeoVirus.xml").exists():
-        docs += load_geovirus(CORPUS / "GeoVirus.xml")
-    truth = truth_sets(docs, Resolver(gaz))
-    places = sorted(
-        (gaz.get(g) for g, s in truth.items() if len(s) >= MIN_ARTICLES), key=lambda p: p.name
-    )  # type: ignore[union-attr]
-    ours, _ = run_ours(docs, places)
-    base = run_baseline(docs, places)
-    ours_total, ours_rows = score(places, truth, ours)
-    base_total, base_rows = score(places, truth, base)
-    _print_table(places, truth, ours_rows, base_rows, ours_total, base_total)
-    errors = _errors(docs, places, truth, ours)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "articles": len(docs),
-                "places": len(places),
-                "ours": ours_total,
-                "baseline": base_total,
-                "per_place": {
-                    p.label: {
-                        "geonameid": p.geonameid,
-                        "articles": len(truth[p.geonameid]),
-                        "ours": ours_rows[p.geonameid],
-                        "baseline": base_rows[p.geonameid],
-                    }
-                    for p in places
-                },
-                "errors": errors,
+    report: dict[str, dict] = {}
+    specs = {gaz.resolve(spec).geonameid: spec for spec, _, _ in ITEMS}
+    for name, (docs, truth, places) in corpora(gaz).items():
+        ours, _ = run_ours(docs, places, specs if name == "namesakes" else None)
+        base = run_baseline(docs, places)
+        ours_total, ours_rows = score(places, truth, ours)
+        base_total, base_rows = score(places, truth, base)
+        print(f"\n== {name}: {len(docs)} articles, {len(places)} places")
+        _print_table(places, truth, ours_rows, base_rows, ours_total, base_total)
+        report[name] = {
+            "articles": len(docs),
+            "places": len(places),
+            "ours": ours_total,
+            "baseline": base_total,
+            "per_place": {
+                p.label: {
+                    "geonameid": p.geonameid,
+                    "articles": len(truth[p.geonameid]),
+                    "ours": ours_rows[p.geonameid],
+                    "baseline": base_rows[p.geonameid],
+                }
+                for p in places
             },
-            ensure_ascii=False,
-            indent=1,
-        ),
-        encoding="utf-8",
-    )
+            "errors": _errors(docs, places, truth, ours),
+        }
+    print("\n== summary (micro P / R / F1)")
+    for name, r in report.items():
+        o, b = r["ours"], r["baseline"]
+        print(
+            f"{name:14} ours {o['precision']:.3f} / {o['recall']:.3f} / {o['f1']:.3f}"
+            f"   baseline {b['precision']:.3f} / {b['recall']:.3f} / {b['f1']:.3f}"
+        )
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"wrote {RESULTS.relative_to(ROOT)}")
     return 0
 

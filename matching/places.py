@@ -57,6 +57,7 @@ class Gazetteer:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self._lock = threading.Lock()
+        self._region_people: dict[tuple[str, str], int] = {}
         self._countries = dict(self._rows("SELECT cc, name FROM place WHERE kind='country'"))
         self._cc_by_name = {fold(n): cc for cc, n in self._countries.items()}
         self._states = {
@@ -113,12 +114,21 @@ class Gazetteer:
     def states(self) -> dict[str, str]:
         return dict(self._states)
 
-    def top_of_country(self, cc: str, limit: int = 5) -> list[Place]:
-        sql = f"SELECT {_COLUMNS} FROM place WHERE cc=? AND kind='city' ORDER BY pop DESC LIMIT ?"
+    def top_of_country(self, cc: str, limit: int = 5, *, primary: bool = False) -> list[Place]:
+        top = " AND top=1" if primary else ""
+        sql = f"SELECT {_COLUMNS} FROM place WHERE cc=? AND kind='city'{top} ORDER BY pop DESC LIMIT ?"
         return [_place(r) for r in self._rows(sql, [cc, limit])]
 
     def counties(self, state: str) -> list[str]:
         return [r[0] for r in self._rows("SELECT name FROM county WHERE state=?", [state])]
+
+    def region_population(self, cc: str, admin1: str) -> int:
+        """People in the towns of a first-level region (cached)."""
+        key = (cc, admin1)
+        if key not in self._region_people:
+            sql = "SELECT coalesce(sum(pop), 0) FROM place WHERE cc=? AND admin1=? AND kind='city'"
+            self._region_people[key] = int(self._rows(sql, [cc, admin1])[0][0])
+        return self._region_people[key]
 
     def region_keys(self, cc: str, admin1: str) -> list[str]:
         """Folded names and aliases of a first-level region (``tennessee``, ``queensland``)."""
@@ -148,21 +158,39 @@ class Gazetteer:
             (_place(r), r[7], r[8].count(gazindex.SEP) + 1 if r[8] else 0, bool(r[9])) for r in rows
         ]
 
-    def nearby(self, place: Place, km: float = 50.0, min_pop: int = 1000) -> list[Place]:
-        """Cities within ``km`` of the place (itself excluded), most populous first."""
+    def nearby(
+        self, place: Place, km: float = 50.0, min_pop: int = 1000, *, primary: bool = False
+    ) -> list[Place]:
+        """Cities within ``km`` of the place (itself excluded), most populous first;
+        ``primary``: only those that are the most populous bearer of their name."""
         dlat = km / 111.0
         dlon = km / (111.0 * max(0.1, math.cos(math.radians(place.latitude))))
-        sql = f"SELECT {_COLUMNS} FROM place WHERE lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? AND pop >= ? AND kind='city' AND gid != ?"
         lat, lon = place.latitude, place.longitude
-        rows = self._rows(
-            sql, [lat - dlat, lat + dlat, lon - dlon, lon + dlon, min_pop, place.geonameid]
-        )
+        cells = {
+            gazindex.cell_of(a, b)
+            for a in (lat - dlat, lat, lat + dlat)
+            for b in _steps(lon - dlon, lon + dlon)
+        }
+        marks = ",".join("?" * len(cells))
+        top = " AND top=1" if primary else ""
+        sql = f"SELECT {_COLUMNS} FROM place WHERE cell IN ({marks}) AND pop >= ? AND kind='city' AND gid != ?{top}"
+        rows = self._rows(sql, [*cells, min_pop, place.geonameid])
         near = [_place(r) for r in rows if distance_km(place, _place(r)) <= km]
         return sorted(near, key=lambda p: -p.population)
 
-    def top_of_region(self, place: Place, limit: int = 10) -> list[Place]:
+    def is_primary(self, place: Place) -> bool:
+        """Is the city the most populous bearer of its own main name?"""
+        rows = self._rows("SELECT top FROM place WHERE gid=?", [place.geonameid])
+        return bool(rows and rows[0][0])
+
+    def own_keys(self, place: Place) -> list[str]:
+        """Every folded name (main and alternate) of the place."""
+        return [r[0] for r in self._rows("SELECT key FROM name WHERE gid=?", [place.geonameid])]
+
+    def top_of_region(self, place: Place, limit: int = 10, *, primary: bool = False) -> list[Place]:
         """The most populous cities of the place's country and first-level division."""
-        sql = f"SELECT {_COLUMNS} FROM place WHERE cc=? AND admin1=? AND kind='city' ORDER BY pop DESC LIMIT ?"
+        top = " AND top=1" if primary else ""
+        sql = f"SELECT {_COLUMNS} FROM place WHERE cc=? AND admin1=? AND kind='city'{top} ORDER BY pop DESC LIMIT ?"
         rows = self._rows(sql, [place.country_code, place.admin1, limit + 1])
         return [_place(r) for r in rows if r[0] != place.geonameid][:limit]
 
@@ -258,6 +286,11 @@ class Gazetteer:
         rows = [r for r in self._candidates(fold(name)) if r[0] != place.geonameid]
         rows.sort(key=lambda r: (r[7] == "city", -r[6]))
         return [_place(r) for r in rows[:HOMONYM_LIMIT]]
+
+
+def _steps(lo: float, hi: float) -> list[float]:
+    """``lo``, every whole degree between, ``hi``: one point in each grid column crossed."""
+    return [lo, *range(math.ceil(lo), math.floor(hi) + 1), hi]
 
 
 def _place(row: tuple) -> Place:

@@ -42,6 +42,7 @@ from matching.places import distance_km
 from models import Place
 
 MAX_CANDIDATES = 25
+MAIN_BONUS = 1.0
 STATE_PEOPLE = 100_000  # "New York", "Washington" alone: the city, unless the state is named
 CAPS = {"region": 4, "country": 2}  # at most this many points per class of evidence
 QUALIFIER = 12.0
@@ -80,7 +81,7 @@ class NameModel:
 def prior(population: int, alternates: int, *, main: bool, kind: str) -> float:
     """Prominence: people and fame (number of names), a main name, a country or state."""
     people = STATE_PEOPLE if kind == "state" else population
-    bonus = {"country": 2.0, "state": 1.0}.get(kind, 0.0) + (1.0 if main else 0.0)
+    bonus = {"country": 2.0, "state": 1.0}.get(kind, 0.0) + (MAIN_BONUS if main else 0.0)
     return math.log10(people + 1) + math.log10(alternates + 1) / 2 + bonus
 
 
