@@ -1,5 +1,7 @@
 """Inflected forms a term is also matched in: English plurals of the last word (Latin
-script), Russian case forms (Cyrillic). Terms arrive folded (``matching.normalize.fold``)."""
+script), Russian case forms (Cyrillic), Arabic phrases with and without the definite article
+on each word (an adjective agrees with its noun: جيش سوري, الجيش السوري). Terms arrive folded
+(``matching.normalize.fold``)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,22 @@ def word_forms(key: str) -> list[str]:
         forms += [key + "s", key + "es"]
         if last.endswith("y"):
             forms.append(key[:-1] + "ies")
-    return forms + slavic_forms(key)
+    return forms + slavic_forms(key) + arabic_forms(key)
+
+
+_ARABIC_WORD = re.compile(r"[\u0600-\u06ff]+")
+
+
+def arabic_forms(key: str) -> list[str]:
+    """An Arabic phrase of two or more words, indefinite (جيش سوري) and definite on every word
+    (جيش السوري: the article, like و ب ل, on the first word is a proclitic the automaton
+    already allows); the phrase itself is matched anyway."""
+    words = key.split(" ")
+    if len(words) < 2 or not all(_ARABIC_WORD.fullmatch(w) for w in words):
+        return []
+    bare = [w[2:] if w.startswith("ال") and len(w) > 4 else w for w in words]
+    forms = [" ".join(bare), " ".join([bare[0], *("ال" + w for w in bare[1:])])]
+    return [f for f in dict.fromkeys(forms) if f != key]
 
 
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]{4,}")

@@ -88,7 +88,7 @@ def open_index() -> sqlite3.Connection:
     path = cache_path()
     if not path.exists():
         logging.getLogger("newsbot.gazetteer").info(
-            "building the gazetteer index once (about 10 s): %s", path
+            "building the gazetteer index once (about 30 s): %s", path
         )
         try:
             _build_file(path)

@@ -30,6 +30,8 @@ WATCHES = [
     WatchSettings(name="evac", query="(Aleppo OR Halab) evacuat* NOT ceasefire"),
     WatchSettings(name="near", query='NEAR(rebels Aleppo, 5) OR "barrel bomb"'),
     WatchSettings(name="bbc-only", keywords=["airstrike"], feeds=["BBC"]),
+    WatchSettings(name="army-ar", keywords=["جيش سوري"]),
+    WatchSettings(name="army-ar-def", keywords=["الجيش السوري"]),
 ]
 
 
@@ -107,6 +109,11 @@ CASES = [
         "palmyra",
         False,
     ),
+    # Arabic phrases: the article on every word (adjectives agree), or on none
+    ("ar-definite-every-word", "تقدم الجيش السوري نحو المدينة", "army-ar", True),
+    ("ar-definite-with-wa", "وقال والجيش السوري يتقدم", "army-ar", True),
+    ("ar-indefinite", "انتشار جيش سوري على الحدود", "army-ar-def", True),
+    ("ar-other-adjective", "تقدم الجيش اللبناني نحو المدينة", "army-ar", False),
     # location AND keyword
     ("and-both", "Chemical attack reported in Idlib province", "chemical", True),
     ("and-keyword-only", "Chemical attack reported in Salisbury", "chemical", False),
@@ -219,8 +226,9 @@ def test_ten_thousand_watches_compile_into_one_automaton() -> None:
         ("mass grave", ["mass grave", "mass graves", "mass gravees"]),
         ("city", ["city", "citys", "cityes", "cities"]),
         ("حلب", ["حلب"]),
+        ("الجيش السوري", ["الجيش السوري", "جيش سوري", "جيش السوري"]),
     ],
-    ids=["phrase", "y-plural", "arabic"],
+    ids=["phrase", "y-plural", "arabic", "arabic-article-each-word"],
 )
 def test_word_forms(term: str, forms: list[str]) -> None:
     assert word_forms(fold(term)) == forms
