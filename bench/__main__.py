@@ -19,6 +19,7 @@ BENCHMARKS = {
     "latency": "bench.latency",
     "schedule_sim": "bench.schedule_sim",
     "web": "bench.web_pages",
+    "extraction": "bench.extraction",
 }
 
 

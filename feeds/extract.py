@@ -8,7 +8,12 @@ windows-1252).
 
 ``extract`` runs trafilatura with ``favor_precision``: navigation, "most read" rails, related
 teasers, cookie banners, newsletters and comments stay out of the text; paragraphs are kept
-one per line. It is CPU-bound (a few ms per page): call it via ``asyncio.to_thread``.
+one per line. When that text is short beside the page's own text (under ``SHORT_SHARE`` of it:
+the precise pass dropped part of the body, often its end, a table or a whole article it did
+not trust), a second, recall-oriented pass (``favor_recall``, tables kept) runs and the two
+are merged (``merge_passes``): the recall pass's lines from the first one the precise pass
+kept to the last that reads as body text, so menus before the body and footers after it stay
+out. It is CPU-bound (a few ms per page): call it via ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from lxml.html import HtmlElement
 from errors import ExtractError
 
 MIN_TEXT_CHARS = 100  # shorter than this is a teaser, a paywall stub or an index page
+SHORT_SHARE = 0.65  # precise text under this share of the page's text: run the recall pass
+BODY_WORDS = 8  # words of a line that reads as body text (with closing punctuation)
 SNIFF_BYTES = 64_000
 _PRESCAN_BYTES = 4096
 _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
@@ -64,10 +71,12 @@ class Extracted:
 def extract(content: bytes, url: str, content_type: str = "") -> Extracted:
     """Main text and metadata of an HTML page; ExtractError when it is not HTML or too short."""
     _require_html(content, url, content_type)
-    tree = trafilatura.load_html(decode_html(content, content_type))
+    html = decode_html(content, content_type)
+    tree = trafilatura.load_html(html)
     if tree is None:
         raise ExtractError(f"{url}: the page could not be parsed as HTML")
     language, canonical = _language(tree), _canonical(tree, url)
+    page_chars = _page_chars(tree)
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -81,6 +90,8 @@ def extract(content: bytes, url: str, content_type: str = "") -> Extracted:
     )
     title = _clean(getattr(doc, "title", None))
     text = _clean_text(getattr(doc, "text", None) or "", title)
+    if len(text) < SHORT_SHARE * page_chars:
+        text = merge_passes(text, _clean_text(_recall_pass(html, url), title))
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractError(f"{url}: no article text found ({len(text)} characters)")
     return Extracted(
@@ -91,6 +102,53 @@ def extract(content: bytes, url: str, content_type: str = "") -> Extracted:
         language=language or _clean(getattr(doc, "language", None)),
         canonical_url=canonical or _clean(getattr(doc, "url", None)),
     )
+
+
+def _page_chars(tree: HtmlElement) -> int:
+    """Characters of the page's visible text (scripts and styles left out)."""
+    texts = tree.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+    return sum(len(t.strip()) for t in texts)
+
+
+def _recall_pass(html: str, url: str) -> str:
+    return (
+        trafilatura.extract(
+            html,
+            url=url,
+            favor_recall=True,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            with_metadata=False,
+        )
+        or ""
+    )
+
+
+def merge_passes(precise: str, recall: str) -> str:
+    """The recall pass's lines from the first the precise pass also kept to the last that
+    reads as body text (a sentence of BODY_WORDS+ words); the precise lines it lacks after
+    them. With no line in common, the precise text, or when that is empty the recall pass's
+    lines from its first sentence to its last (a list of links has none: an index page stays
+    no article)."""
+    kept = set(precise.splitlines())
+    lines = recall.splitlines()
+    anchors = [i for i, line in enumerate(lines) if line in kept]
+    prose = [i for i, line in enumerate(lines) if _reads_as_body(line)]
+    if not anchors:
+        return precise or ("\n".join(lines[prose[0] : prose[-1] + 1]) if prose else "")
+    end = max(anchors[-1], prose[-1] if prose else 0)
+    out = lines[anchors[0] : end + 1]
+    have = set(out)
+    return "\n".join(out + [line for line in precise.splitlines() if line not in have])
+
+
+def _reads_as_body(line: str) -> bool:
+    """A sentence (BODY_WORDS+ words, closing punctuation) or a long run of prose."""
+    words = len(line.split())
+    closed = line.rstrip().endswith((".", "!", "?", '"', "”", "»", "。"))
+    return words >= BODY_WORDS and (closed or words >= 5 * BODY_WORDS)
 
 
 def decode_html(content: bytes, content_type: str = "") -> str:

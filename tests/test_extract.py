@@ -201,3 +201,57 @@ def test_extraction_is_fast_enough() -> None:
         extract(body, URL)
     per_page = (time.perf_counter() - started) / (len(pages) * 5)
     assert per_page < 0.25
+
+
+MERGES = [
+    (
+        "precise-ends-early",
+        "The council met on Monday to discuss the new budget for the coming year.",
+        "The council met on Monday to discuss the new budget for the coming year.\n"
+        "Budget details\n"
+        "The mayor said the plan would raise property taxes by two percent next spring.\n"
+        "Share this story\n"
+        "Most read",
+        "The council met on Monday to discuss the new budget for the coming year.\n"
+        "Budget details\n"
+        "The mayor said the plan would raise property taxes by two percent next spring.",
+    ),
+    (
+        "menu-before-body-stays-out",
+        "Officials in Aleppo said the water station would reopen on Thursday morning.",
+        "Home\nWorld\nMiddle East\n"
+        "Officials in Aleppo said the water station would reopen on Thursday morning.\n"
+        "Engineers from the Red Crescent repaired the pumps over three days of work.",
+        "Officials in Aleppo said the water station would reopen on Thursday morning.\n"
+        "Engineers from the Red Crescent repaired the pumps over three days of work.",
+    ),
+    (
+        "nothing-in-common-keeps-precise",
+        "A short precise text that the recall pass rendered differently.",
+        "Completely different words from a recall pass that found another block of text.",
+        "A short precise text that the recall pass rendered differently.",
+    ),
+    (
+        "precise-empty-takes-recall-body",
+        "",
+        "Residents of Palmyra returned to their homes on Sunday after the evacuation.\nMenu",
+        "Residents of Palmyra returned to their homes on Sunday after the evacuation.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("precise", "recall", "merged"), [m[1:] for m in MERGES], ids=[m[0] for m in MERGES]
+)
+def test_merge_passes(precise: str, recall: str, merged: str) -> None:
+    from feeds.extract import merge_passes
+
+    assert merge_passes(precise, recall) == merged
+
+
+def test_recall_pass_finds_the_end_of_a_real_review(shared_dir: Path) -> None:
+    """Engadget's review: the precise pass keeps only its first paragraph."""
+    page = shared_dir / "corpora" / "pages" / "readability" / "engadget" / "source.html"
+    text = extract(page.read_bytes(), "https://www.engadget.com/review", "text/html").text
+    assert "Ultimately, the Xbox One X offers some major performance" in text
+    assert "Most Popular" not in text and len(text) > 5000
