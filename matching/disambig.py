@@ -189,7 +189,7 @@ class Evidence:
         if place.country_code == "US" and place.admin1:
             ev.update({fold(c): STATE_COUNTY for c in gaz.counties(place.admin1)})
         if kind != "country":
-            for p in gaz.top_of_region(place, 5, primary=True):
+            for p in gaz.top_of_region(place, 10 if kind == "state" else 5, primary=True):
                 self._add(ev, p, REGION_CITY)
         if kind == "city":
             for p in gaz.nearby(place, LOCAL_KM, primary=True)[:NEARBY_LIMIT]:
@@ -260,9 +260,7 @@ def _split_with_region(cands: list[resolve.Candidate]) -> None:
     for c in cands:
         region = regions.get((c.place.country_code, c.place.admin1))
         if c.kind == "city" and region is not None:
-            c.evidence = {
-                k: v for k, v in c.evidence.items() if v[1] != "region" or k not in region.evidence
-            }
+            c.evidence = {k: v for k, v in c.evidence.items() if v[1] != "region"}
 
 
 def qualifier_after(
