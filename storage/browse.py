@@ -149,3 +149,18 @@ class BrowseStore:
         for article_id, geonameid, place in rows:
             out[article_id].append((geonameid, place))
         return dict(out)
+
+    def watches_of(self, article_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Article id -> the watches that matched it."""
+        if not article_ids:
+            return {}
+        marks = ",".join("?" * len(article_ids))
+        rows = self.db.execute(
+            f"SELECT DISTINCT article_id, watch FROM matches WHERE article_id IN ({marks})"
+            " ORDER BY article_id, watch",
+            list(article_ids),
+        ).fetchall()
+        out: dict[int, list[str]] = defaultdict(list)
+        for article_id, watch in rows:
+            out[article_id].append(watch)
+        return dict(out)

@@ -24,10 +24,15 @@ from webseed import ARABIC_TITLE, ARTICLES, NOW, WATCH, WATCHES, XSS, seed_archi
 import web
 from storage import Store
 from storage.search import Hit
-from web.atom import feed_document
+from web.atom import Found, feed_document
 
 ROOT = Path(__file__).resolve().parent.parent
 ALEPPO_URL = "/place/170063"
+CONVOY_TITLES = {
+    "Aid convoy reaches Aleppo",
+    "UN convoy arrives in Aleppo after a long delay",
+    "Food trucks reach Aleppo",
+}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +60,7 @@ def test_home_says_what_is_in_the_archive(archive: Path) -> None:
     (r,) = get(archive, "/")
     assert r.status_code == 200
     text = r.text
-    assert f"<strong>{len(ARTICLES)}</strong> articles from <strong>3</strong> feeds" in text
+    assert f"<strong>{len(ARTICLES)}</strong> articles from <strong>4</strong> feeds" in text
     assert "2026-11-25 12:00 UTC" in text  # last poll
     failing = text.split('id="failing"')[1].split("</section>")[0]
     assert "Broken Feed" in failing and "HTTP 403 Forbidden" in failing
@@ -71,11 +76,9 @@ def test_search_results_are_news_items_best_first(archive: Path) -> None:
     assert r.status_code == 200
     found = headlines(r.text)
     assert found[-1] == "Bread prices rise"  # Aleppo only in the body: ranked last
-    assert set(found[:-1]) == {
-        "Shelling reported near Aleppo",
-        "Aid convoy reaches Aleppo",
-        f"{XSS} Aleppo market",
-    }
+    assert len(found) == 4  # the convoy's three reports are one story: one item
+    assert {"Shelling reported near Aleppo", f"{XSS} Aleppo market"} < set(found)
+    assert len(set(found) & CONVOY_TITLES) == 1
     item = r.text.split('<li class="news-item">')[1:]
     shelling = next(i for i in item if "aleppo-1" in i)
     assert '<a href="http://news.example/aleppo-1" rel="noopener noreferrer">' in shelling
@@ -95,7 +98,11 @@ def test_search_results_are_news_items_best_first(archive: Path) -> None:
         ("q=Aleppo&feed=Levant+Wire", ["Aid convoy reaches Aleppo"]),
         (
             "q=Aleppo&watch=Syria+hotspots&feed=Example+News&order=newest",
-            ["Shelling reported near Aleppo", f"{XSS} Aleppo market"],
+            [
+                "Shelling reported near Aleppo",
+                f"{XSS} Aleppo market",
+                "UN convoy arrives in Aleppo after a long delay",
+            ],
         ),
         (
             "q=Aleppo&since=2026-11-25&until=2026-11-25&order=newest",
@@ -145,7 +152,7 @@ def test_search_pages(archive: Path) -> None:
 def test_place_term_finds_every_script(archive: Path) -> None:
     plain, as_place = get(archive, "/search?q=Aleppo", "/search?q=place:Aleppo")
     assert ARABIC_TITLE not in headlines(plain.text)  # the word is not in it...
-    assert '<a href="/search?q=place%3AAleppo">Aleppo, SY</a> (4 articles' in plain.text
+    assert '<a href="/search?q=place%3AAleppo">Aleppo, SY</a> (6 articles' in plain.text
     assert ARABIC_TITLE in headlines(as_place.text)  # ...the place is
     assert len(headlines(as_place.text)) == 4
     assert "<mark>حلب</mark>" in as_place.text
@@ -193,9 +200,28 @@ def test_watch_page(archive: Path) -> None:
     assert 'type="application/atom+xml" title="newsbot: Syria hotspots"' in r.text
     assert re.search(
         r'<tr data-lat="36.20124" data-lon="37.16117" data-name="Aleppo, SY" '
-        r'data-count="4" data-href="/place/170063">',
+        r'data-count="6" data-href="/place/170063">',
         r.text,
     )
+
+
+def test_a_story_is_one_item_with_its_other_outlets(archive: Path) -> None:
+    search_page, watch_page = get(archive, "/search?q=convoy", "/watch/Syria%20hotspots")
+    for page in (search_page, watch_page):
+        convoy = [h for h in headlines(page.text) if h in CONVOY_TITLES]
+        assert len(convoy) == 1, convoy
+    item = next(i for i in search_page.text.split('<li class="news-item">') if "+2 outlets" in i)
+    link = re.search(
+        r'<a class="story" href="(/story/\d+)" title="also: ([^"]+)">\+2 outlets</a>', item
+    )
+    assert link, item
+    (story,) = get(archive, link.group(1))
+    assert story.status_code == 200
+    assert "3 reports from 3 outlets (Daily Star, Example News, Levant Wire)" in story.text
+    assert sorted(headlines(story.text)) == sorted(CONVOY_TITLES)
+    assert '<a href="/watch/Syria%20hotspots">Syria hotspots</a>' in story.text
+    (missing,) = get(archive, "/story/999999")
+    assert missing.status_code == 404
 
 
 def test_quiet_and_unknown_watches(archive: Path) -> None:
@@ -231,6 +257,8 @@ def test_atom_feed_of_a_watch(archive: Path) -> None:
     assert "Example News" in first.summary and "Aleppo" in first.summary
     titles = {e.title for e in feed.entries}
     assert f"{XSS} Aleppo market" in titles and ARABIC_TITLE in titles  # text, escaped in XML
+    (convoy,) = [e for e in feed.entries if e.title in CONVOY_TITLES]  # one entry per story
+    assert "Also reported by:" in convoy.summary
     assert b"<script>" not in r.content
 
 
@@ -261,7 +289,7 @@ def test_atom_feed_drops_what_xml_cannot_carry(tmp_path: Path) -> None:
         "",
         0.0,
     )
-    body = feed_document(WATCH, [hit], {}, "http://127.0.0.1", NOW)
+    body = feed_document(WATCH, Found([hit], {}, {}, {}), "http://127.0.0.1", NOW)
     feed = feedparser.parse(body)
     assert not feed.bozo and feed.entries[0].title == "Bad title"
 
@@ -283,7 +311,7 @@ def test_map_page_lists_places_without_raw_json(archive: Path) -> None:
         r.text,
     )
     assert rows == [
-        ("36.20124", "37.16117", "Aleppo, SY", "4", "/place/170063"),
+        ("36.20124", "37.16117", "Aleppo, SY", "6", "/place/170063"),
         ("34.5624", "38.28402", "Tadmur, SY", "1", "/place/163808"),
     ]
     assert 'data-tiles="/-/tiles/basemap/{z}/{x}/{y}.png"' in r.text
@@ -461,4 +489,4 @@ def test_listing_a_place_or_watch_either_way(
         "Shelling reported near Aleppo",
         "Aid convoy reaches Aleppo",
     ]
-    assert len(by_watch) == 5
+    assert len(by_watch) == 7

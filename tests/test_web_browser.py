@@ -147,6 +147,21 @@ def test_place_search_finds_a_mention_in_another_script(
     rec.clean()
 
 
+def test_a_story_told_by_three_outlets(server: str, browser_page: tuple[Any, Recorder]) -> None:
+    page, rec = browser_page
+    page.goto(f"{server}/search?q=convoy")
+    assert len(headlines(page)) == 1  # three reports, one story
+    page.get_by_role("link", name="+2 outlets").click()
+    page.wait_for_url("**/story/*")
+    assert "3 reports from 3 outlets" in page.locator(".actions").inner_text()
+    assert sorted(headlines(page)) == [
+        "Aid convoy reaches Aleppo",
+        "Food trucks reach Aleppo",
+        "UN convoy arrives in Aleppo after a long delay",
+    ]
+    rec.clean()
+
+
 def test_bad_query_says_why(server: str, browser_page: tuple[Any, Recorder]) -> None:
     page, rec = browser_page
     response = page.goto(f"{server}/search?q=%22unclosed")
@@ -179,11 +194,11 @@ def test_map_markers_link_to_place_pages(server: str, browser_page: tuple[Any, R
     markers = page.locator("path.leaflet-interactive")
     assert markers.count() == 2
     labels = page.locator(".leaflet-tooltip").all_inner_texts()
-    assert sorted(labels) == ["Aleppo, SY · 4 articles", "Tadmur, SY · 1 article"]
+    assert sorted(labels) == ["Aleppo, SY · 6 articles", "Tadmur, SY · 1 article"]
     page.wait_for_load_state("networkidle")
     markers.first.click()
     popup = page.locator(".leaflet-popup-content a")
-    assert popup.inner_text() == "Aleppo, SY · 4 articles"
+    assert popup.inner_text() == "Aleppo, SY · 6 articles"
     popup.click()
     page.wait_for_url("**/place/170063")
     tiles = {u: s for u, s in rec.statuses.items() if "/-/tiles/basemap/" in u}

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from errors import ErrorKind, hint_for
-from models import Entry, Match, Place, Plan, PollFailure, PollSuccess, ResolvedPlace
+from models import Article, Entry, Match, Place, Plan, PollFailure, PollSuccess, ResolvedPlace
 from settings import FeedSettings, WatchSettings
 from storage import Store
 from storage.archive import Processed
@@ -69,6 +70,20 @@ ARTICLES = [
         "Bakers in Aleppo and Homs raised prices again.",
         None,
     ),
+    (
+        "Example News",
+        "http://news.example/convoy-arrives",
+        "UN convoy arrives in Aleppo after a long delay",
+        "Trucks carrying food and medicine arrived on Tuesday.",
+        (ALEPPO, "Aleppo"),
+    ),
+    (
+        "Daily Star",
+        "http://star.example/convoy",
+        "Food trucks reach Aleppo",
+        "The first trucks in weeks reached the city.",
+        (ALEPPO, "Aleppo"),
+    ),
 ] + [
     (
         "Example News",
@@ -82,8 +97,28 @@ ARTICLES = [
 FEEDS = [
     FeedSettings(url="http://news.example/feed", name="Example News"),
     FeedSettings(url="http://wire.example/feed", name="Levant Wire"),
+    FeedSettings(url="http://star.example/feed", name="Daily Star"),
     FeedSettings(url="http://broken.example/feed", name="Broken Feed"),
 ]
+CONVOY = "http://wire.example/aleppo-2"  # one story, told by three outlets
+SAME_STORY = {"http://news.example/convoy-arrives": CONVOY, "http://star.example/convoy": CONVOY}
+
+
+class SeedStories:
+    """A Clusterer (storage.stories) that puts the convoy reports in the first one's story."""
+
+    def begin(self, store: Any, now: datetime) -> None:
+        pass
+
+    def assign(self, store: Any, article: Article, text: str, places: frozenset[int]) -> int | None:
+        first = SAME_STORY.get(article.url)
+        if first is None:
+            return None
+        row = store.db.execute("SELECT story_id FROM articles WHERE link = ?", [first]).fetchone()
+        return int(row[0])
+
+    def end(self, ok: bool) -> None:
+        pass
 
 
 def seed_archive(path: Path) -> Path:
@@ -102,7 +137,7 @@ def seed_archive(path: Path) -> Path:
                 tuple(_matches(title, where)),
                 places,
             )
-            store.complete_articles([done], {}, NOW - timedelta(hours=i))
+            store.complete_articles([done], {}, NOW - timedelta(hours=i), clusterer=SeedStories())
         plan = Plan(NOW + timedelta(minutes=15), 900.0, "fixed 15m")
         store.record_success(store.feed("Example News").id, NOW, PollSuccess(200, plan))
         broken = store.feed("Broken Feed").id

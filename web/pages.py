@@ -16,6 +16,7 @@ from web.metadata import MAX_TILE_ZOOM, TILE_URL
 from web.render import not_found, page
 from web.search_form import PAGE_SIZE, SearchForm
 from web.site import Site, site_of
+from web.story_page import story_notes
 
 
 def map_context(places: list[PlaceSummary]) -> dict[str, Any]:
@@ -52,8 +53,9 @@ def _listing(store: Store, page_number: int, **filters: Any) -> tuple[list[Any],
         marks=MARKS,
         **filters,
     )
-    shown = hits[:PAGE_SIZE]
-    return items(shown, "", store.places_of([h.id for h in shown])), len(hits) > PAGE_SIZE
+    ids = [h.id for h in hits[:PAGE_SIZE]]
+    listed = items(hits[:PAGE_SIZE], "", store.places_of(ids), story_notes(store, ids))
+    return listed, len(hits) > PAGE_SIZE
 
 
 async def watch_page(datasette: Any, request: Any) -> Response:

@@ -13,6 +13,7 @@ from web.atom import watch_feed
 from web.items import watch_url
 from web.pages import home, map_page, place_page, watch_page
 from web.search_page import search_page
+from web.story_page import story_page
 
 WATCH = r"/watch/(?P<name>[^/]+)"
 
@@ -39,6 +40,7 @@ ROUTES: list[tuple[str, Any]] = [
     (r"^/search$", search_page),
     (r"^/map$", map_page),
     (r"^/place/(?P<geonameid>[0-9]{1,12})$", place_page),
+    (r"^/story/(?P<story_id>[0-9]{1,18})$", story_page),
     (rf"^{WATCH}/feed\.atom$", watch_feed),
     (rf"^{WATCH}$", watch_page),
     (

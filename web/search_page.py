@@ -17,6 +17,7 @@ from web.items import MARKS, Item, items
 from web.render import page
 from web.search_form import PAGE_SIZE, FormError, SearchForm
 from web.site import Site, site_of
+from web.story_page import story_notes
 
 Link = tuple[str, int, str]  # a place's label, its article count, a search URL
 
@@ -83,7 +84,8 @@ def find(store: Store, form: SearchForm, since: datetime | None, until: datetime
     )
     out.has_next = len(hits) > PAGE_SIZE
     hits = hits[:PAGE_SIZE]
-    out.items = items(hits, words, store.places_of([h.id for h in hits]))
+    ids = [h.id for h in hits]
+    out.items = items(hits, words, store.places_of(ids), story_notes(store, ids))
     return out
 
 
