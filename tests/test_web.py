@@ -19,9 +19,11 @@ from pathlib import Path
 import feedparser
 import httpx
 import pytest
+from markupsafe import escape
 from webseed import ARABIC_TITLE, ARTICLES, NOW, WATCH, WATCHES, XSS, seed_archive
 
 import web
+from errors import ErrorKind, hint_for
 from storage import Store
 from storage.search import Hit
 from web.atom import Found, feed_document
@@ -64,6 +66,7 @@ def test_home_says_what_is_in_the_archive(archive: Path) -> None:
     assert "2026-11-25 12:00 UTC" in text  # last poll
     failing = text.split('id="failing"')[1].split("</section>")[0]
     assert "Broken Feed" in failing and "HTTP 403 Forbidden" in failing
+    assert str(escape(hint_for(ErrorKind.HTTP, 403))) in failing  # what to do about it
     assert "Example News" not in failing
     assert '<a href="/watch/Syria%20hotspots">Syria hotspots</a>' in text
     assert '<a href="/watch/Mass%20graves">Mass graves</a>' in text  # configured, quiet
