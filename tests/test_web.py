@@ -380,11 +380,20 @@ def _inline_scripts(html: str) -> list[tuple[str, str]]:
     return [(attrs, body) for attrs, body in found if "src=" not in attrs]
 
 
-CSP_PAGES = ["/", "/search?q=x", "/watch/Syria%20hotspots", ALEPPO_URL, "/map", "/archive/matches"]
+CSP_PAGES = [
+    "/",
+    "/search?q=x",
+    "/watch/Syria%20hotspots",
+    ALEPPO_URL,
+    "/map",
+    "/story/2",
+    "/archive/matches",
+]
 
 
 def test_csp_allows_only_nonced_or_known_inline_scripts(archive: Path) -> None:
     for page in get(archive, *CSP_PAGES):
+        assert page.status_code == 200, page.url
         policy = page.headers["content-security-policy"]
         assert (
             "script-src 'self' 'nonce-" in policy
