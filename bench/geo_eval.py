@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import GEO_DEV  # noqa: E402
 from bench.geo_corpora import (  # noqa: E402
+    RADIUS_KM,
     Doc,
     Mention,
     Resolver,
@@ -38,6 +39,8 @@ from matching.places import Gazetteer  # noqa: E402
 from models import Article, Place  # noqa: E402
 from settings import WatchSettings  # noqa: E402
 
+__all__ = ["RADIUS_KM", "Doc", "Mention", "Resolver", "load_geovirus", "load_gwn", "load_tud"]
+__all__ += ["truth_sets", "run_ours", "run_baseline", "score", "prf", "corpora", "main"]
 CORPUS = GEO_DEV
 RESULTS = ROOT / "bench" / "results" / "geo_eval.json"
 MIN_ARTICLES = 3

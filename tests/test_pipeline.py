@@ -215,3 +215,45 @@ def test_feed_formats(tmp_path, http_server, fmt):
     report, _ = run_once(cfg)
     assert report.new == 2
     assert not http_server.hits("/x/0.html")  # full_text off: pages are not fetched
+
+
+LOCAL_STORY = [
+    "PARIS, Tenn. — The Henry County Commission met on Tuesday evening.",
+    "Commissioners in Paris approved a new budget for the county's roads.",
+    "Tennessee transportation officials will review the plan next month.",
+]
+
+
+def test_feed_learns_its_home_region_and_places_are_stored(tmp_path, http_server):
+    """The pipeline stores what each article's mentions resolved to and the feed's home
+    region counts, in the article's transaction; the next poll reads them as a prior."""
+    items = [
+        (f"p-{i}", f"Paris council news {i}", http_server.url(f"/p/{i}.html"), "teaser")
+        for i in range(6)
+    ]
+    http_server.route("/local.xml", Reply(200, rss(items), {"Content-Type": "application/xml"}))
+    for i in range(6):
+        http_server.route(
+            f"/p/{i}.html",
+            Reply(200, page(f"Paris council news {i}", LOCAL_STORY), {"Content-Type": "text/html"}),
+        )
+    cfg = _cfg(
+        tmp_path,
+        http_server,
+        [{"name": "Post-Intelligencer", "url": http_server.url("/local.xml")}],
+        watches=[{"name": "Paris TN", "locations": ["Paris, US-TN"]}],
+    )
+    report, _ = run_once(cfg)
+    assert report.new == 6 and not report.failed
+    with Store.open(cfg.db_path) as store:
+        home = store.feed_home_regions("Post-Intelligencer")
+        assert home == {"US-TN": pytest.approx(sum(0.98**k for k in range(6)), abs=0.01)}
+        rows = store.articles_for_place(_paris_tn())
+        assert len(rows) == 6 and all(r["written"] in ("PARIS", "Paris") for r in rows)
+    assert {a["watch"] for a in _alerts(tmp_path)} == {"Paris TN"}
+
+
+def _paris_tn() -> int:
+    from matching.places import Gazetteer
+
+    return Gazetteer.load().resolve("Paris, US-TN").geonameid
