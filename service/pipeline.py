@@ -165,8 +165,13 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
 
 
 async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime) -> FeedReport:
+    # Only the exact URL the operator configured skips the address check of its first hop: a
+    # URL stored after a 301/308 came from a server and is checked like any other target.
     result = await ctx.fetcher.fetch(
-        feed.current_url, etag=feed.etag, last_modified=feed.last_modified, trusted=True
+        feed.current_url,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        trusted=feed.current_url == feed.url,
     )
     digest = hashlib.sha256(result.content).hexdigest() if not result.not_modified else None
     if result.not_modified or digest == feed.body_hash:

@@ -37,8 +37,9 @@ Handler = Reply | Callable[[Request], Reply]
 
 
 class LocalServer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         self.host = host
+        self._port = port  # 0: any free port
         self.routes: dict[str, Handler] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -112,7 +113,7 @@ class LocalServer:
             do_GET = do_POST = do_HEAD = _handle
 
         ThreadingHTTPServer.request_queue_size = 128  # many fetches start at once
-        self._httpd = ThreadingHTTPServer((self.host, 0), _H)
+        self._httpd = ThreadingHTTPServer((self.host, self._port), _H)
         self._httpd.daemon_threads = True
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self

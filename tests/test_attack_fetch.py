@@ -1,0 +1,121 @@
+"""Attacks on fetching, reproduced on loopback (issue 18): a permanent redirect that tried to
+carry the operator's trust to an attacker's name, and extraction without a time limit."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+import pytest
+from feedfactory import rss
+from httpserver import LocalServer, Reply
+
+import settings
+from feeds import guard
+from service.wiring import run_once
+from storage import Store
+
+XML = {"Content-Type": "application/rss+xml"}
+
+
+class ScriptedResolver:
+    """Answers per host, one answer list per call (the last one repeats): DNS we control."""
+
+    def __init__(self, table: dict[str, list[list[str]]]) -> None:
+        self.table = table
+        self.calls: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append(host)
+        answers = self.table.get(host)
+        if answers is None:
+            raise OSError(f"no such host {host}")
+        return list(answers[min(self.calls.count(host), len(answers)) - 1])
+
+
+@pytest.fixture
+def only_127_0_0_1_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend 127.0.0.1 is the public Internet and every other address is internal."""
+
+    def reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+        return None if str(ip) == "127.0.0.1" else "internal (test)"
+
+    monkeypatch.setattr(guard, "blocked_reason", reason)
+
+
+@pytest.fixture
+def internal_server(http_server: LocalServer) -> Iterator[LocalServer]:
+    """An 'internal' service on 127.0.0.2, on the same port as the public one."""
+    server = LocalServer("127.0.0.2", port=http_server.port).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.usefixtures("only_127_0_0_1_is_public")
+def test_a_moved_feed_url_is_checked_on_every_poll(
+    tmp_path, http_server: LocalServer, internal_server: LocalServer
+) -> None:
+    """Finding 1: the outlet 301s to the attacker's name (public then), which later rebinds to
+    an internal address. The moved URL is not the operator's: the rebound address is refused."""
+    port = http_server.port
+    moved = f"http://attacker.example:{port}/moved.xml"
+    http_server.route("/feed.xml", Reply(301, b"", {"Location": moved}))
+    public = [("p-1", "Harmless story", "http://example.org/p1", "teaser")]
+    http_server.route("/moved.xml", Reply(200, rss(public), XML))
+    secret = [("s-1", "INTERNAL payroll export", "http://example.org/s1", "secret")]
+    internal_server.route("/moved.xml", Reply(200, rss(secret), XML))
+    resolver = ScriptedResolver(
+        {
+            "outlet.example": [["127.0.0.1"]],
+            "attacker.example": [["127.0.0.1"], ["127.0.0.2"]],  # rebinds after the first poll
+        }
+    )
+    cfg = settings.from_dict(
+        {
+            "storage": {"path": str(tmp_path / "archive.db")},
+            "http": {"timeout": "1s"},
+            "feeds": [
+                {
+                    "name": "outlet",
+                    "url": f"http://outlet.example:{port}/feed.xml",
+                    "full_text": False,
+                }
+            ],
+        },
+        base_dir=str(tmp_path),
+    )
+    first, _ = run_once(cfg, resolver=resolver)
+    assert first.new == 1 and not first.failed
+    with Store.open(cfg.db_path) as store:
+        assert store.feed("outlet").current_url == moved
+    second, _ = run_once(cfg, resolver=resolver)
+    assert internal_server.requests == []
+    [failed] = second.failed
+    assert "127.0.0.2" in (failed.error or "") and "refused" in (failed.error or "")
+    with Store.open(cfg.db_path) as store:
+        titles = [r[0] for r in store.db.execute("SELECT title FROM articles")]
+    assert titles == ["Harmless story"]
+
+
+@pytest.mark.usefixtures("only_127_0_0_1_is_public")
+def test_the_configured_url_stays_trusted(tmp_path, internal_server: LocalServer) -> None:
+    """The operator's own feed on an internal name is still fetched (first hop trusted)."""
+    items = [("i-1", "Intranet notice", "http://example.org/i1", "teaser")]
+    internal_server.route("/feed.xml", Reply(200, rss(items), XML))
+    resolver = ScriptedResolver({"feeds.lan": [["127.0.0.2"]]})
+    cfg = settings.from_dict(
+        {
+            "storage": {"path": str(tmp_path / "archive.db")},
+            "http": {"timeout": "1s"},
+            "feeds": [
+                {
+                    "name": "lan",
+                    "url": f"http://feeds.lan:{internal_server.port}/feed.xml",
+                    "full_text": False,
+                }
+            ],
+        },
+        base_dir=str(tmp_path),
+    )
+    report, _ = run_once(cfg, resolver=resolver)
+    assert report.new == 1 and not report.failed
