@@ -95,6 +95,9 @@ def _setup_logging(args: argparse.Namespace) -> None:
         else ("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     logging.basicConfig(level=level, format=fmt, stream=sys.stderr)
+    import redaction
+
+    redaction.install_log_filter()  # secrets and terminal control characters out of every line
     for noisy in (
         "httpx",
         "httpcore",

@@ -3,7 +3,12 @@
 Every option is declared once here, with its type, default and help (the ``description``);
 `bot.py check` prints what was understood and tests check the README names every option.
 Unknown keys, wrong types and bad durations are refused with a message naming the key.
-``${ENV_VAR}`` anywhere in a string is replaced from the environment (secrets stay out of the file).
+``${ENV_VAR}`` is replaced from the environment in the places that hold secrets: every
+``[notifiers.*]`` and ``[storage]`` value, and a feed's ``url`` (kept as written everywhere it is
+stored or shown, expanded only to fetch it). Names, watches and the other sections are never
+expanded, so text that came from elsewhere (an imported OPML file) cannot pull a secret out.
+``$${`` writes a literal ``${`` where expansion happens; every expanded value is registered with
+:mod:`redaction`, so it is written back as ``${VAR}`` in logs and errors.
 """
 
 from __future__ import annotations
@@ -11,17 +16,21 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Container
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+import redaction
 from errors import ConfigError
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")  # $${ is a literal ${
+EXPANDED = ("storage", "notifiers")  # sections whose strings may name ${VAR}s
 
 
 def parse_duration(value: Any) -> float:
@@ -111,7 +120,11 @@ class FeedSettings(_Section):
 
     @model_validator(mode="after")
     def _default_name(self) -> FeedSettings:
-        if not self.url.lower().startswith(("http://", "https://")):
+        try:
+            url = expand(self.url, "url")  # every ${VAR} must be set; the template is kept
+        except ConfigError as exc:
+            raise ValueError(exc.message) from None
+        if not url.lower().startswith(("http://", "https://")):
             raise ValueError(f"url {self.url!r} must start with http:// or https://")
         if not self.name:
             object.__setattr__(self, "name", self.url)
@@ -224,21 +237,60 @@ def _unique(values: list[str], section: str, key: str) -> None:
         seen.add(v)
 
 
+def expand(value: str, where: str, names: Container[str] | None = None) -> str:
+    """``${VAR}`` -> the variable's value (only the ``names`` given, if any); ``$${`` -> ``${``.
+    An unset variable is a ConfigError naming ``where``."""
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name is None:
+            return "${"
+        if names is not None and name not in names:
+            return m.group(0)
+        if name not in os.environ:
+            raise ConfigError(f"{where}: environment variable ${{{name}}} is not set")
+        redaction.register(os.environ[name], f"${{{name}}}")
+        return os.environ[name]
+
+    return _ENV.sub(sub, value)
+
+
+def env_names(template: str) -> set[str]:
+    """The variables a template refers to."""
+    return {m.group(1) for m in _ENV.finditer(template) if m.group(1)}
+
+
 def expand_env(value: Any, where: str = "") -> Any:
-    """Replace ${VAR} in every string of a TOML tree; an unset variable is a ConfigError."""
+    """Expand ``${VAR}`` in every string of a TOML tree (see :func:`expand`)."""
     if isinstance(value, dict):
         return {k: expand_env(v, f"{where}.{k}" if where else k) for k, v in value.items()}
     if isinstance(value, list):
         return [expand_env(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    if isinstance(value, str):
+    return expand(value, where) if isinstance(value, str) else value
 
-        def sub(m: re.Match[str]) -> str:
-            if m.group(1) not in os.environ:
-                raise ConfigError(f"{where}: environment variable ${{{m.group(1)}}} is not set")
-            return os.environ[m.group(1)]
 
-        return _ENV.sub(sub, value)
-    return value
+def fetch_url(configured: str, current: str) -> str:
+    """The URL to GET for a feed: its configured template expanded; after a 301/308 the stored
+    new URL, where only the configured template's variables are expanded."""
+    if current == configured:
+        return expand(configured, "feed url")
+    return expand(current, "feed url", env_names(configured))
+
+
+def escape_template(text: str) -> str:
+    """Literal text written where ``${VAR}`` would be expanded: every ``${`` becomes ``$${``."""
+    return text.replace("${", "$${")
+
+
+def as_template(url: str, configured: str) -> str:
+    """A URL a server gave (a redirect target) written like the config: a literal ``${``
+    escaped, the values of the configured template's variables written back as ``${VAR}``."""
+    text = escape_template(url)
+    for name in sorted(env_names(configured)):
+        value = os.environ.get(name, "")
+        for form in {value, quote(value, safe="")} if value else ():
+            text = text.replace(form, f"${{{name}}}")
+    return text
 
 
 def _loc(loc: tuple[Any, ...]) -> str:
@@ -270,7 +322,7 @@ def _error_line(exc: ValidationError) -> str:
 
 def from_dict(data: dict[str, Any], base_dir: str = ".") -> Settings:
     """Validate a config tree (already TOML-decoded) into Settings."""
-    data = expand_env(data)
+    data = {k: expand_env(v, k) if k in EXPANDED else v for k, v in data.items()}
     try:
         return Settings.model_validate({**data, "base_dir": base_dir})
     except ValidationError as exc:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 from rich.table import Table
 
 import settings as settings_mod
 from cli.common import load, out
+from safetext import terminal
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
@@ -46,32 +47,34 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    from feeds.opml import read_opml, toml_feeds
+    import tomllib
+
+    from feeds.opml import append_feeds, read_opml
 
     s = load(args)
     known = {f.url for f in s.feeds}
     names = {f.name for f in s.feeds}
-    fresh = []
-    for name, url in read_opml(args.file):
-        if url in known:
+    fresh: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    for name, url in read_opml(args.file, skipped):
+        if settings_mod.escape_template(url) in known:
             continue
         while name in names:
             name += " (2)"
-        known.add(url)
+        known.add(settings_mod.escape_template(url))
         names.add(name)
         fresh.append((name, url))
-    text = toml_feeds(fresh)
-    settings_mod.from_dict(_merged(args.config, text), base_dir=s.base_dir)  # validate first
-    with open(args.config, "a", encoding="utf-8") as fh:
-        fh.write(text)
+    path = Path(args.config)
+    text = append_feeds(path.read_text(encoding="utf-8"), fresh)
+    settings_mod.from_dict(tomllib.loads(text), base_dir=s.base_dir)  # validate first
+    temp = path.with_name(f".{path.name}.import")
+    temp.write_text(text, encoding="utf-8")
+    shutil.copymode(path, temp)  # a config holding secrets may be chmod 600
+    temp.replace(path)
     print(f"imported {len(fresh)} feeds into {args.config}")
+    for url in skipped:
+        print(f"skipped {terminal(url)!r}: not a plain http(s) feed URL")
     return 0
-
-
-def _merged(path: str, extra: str) -> dict[str, Any]:
-    import tomllib
-
-    return tomllib.loads(Path(path).read_text(encoding="utf-8") + extra)
 
 
 def cmd_export_opml(args: argparse.Namespace) -> int:

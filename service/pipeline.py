@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+import redaction
 from errors import ExtractError, FetchError, NewsbotError, ParseError
 from feeds import extract, health, schedule
 from feeds.fetch import PAGE_ACCEPT, Fetcher
@@ -34,7 +35,7 @@ from feeds.parse import parse_async
 from matching import home
 from matching.rules import Ruleset
 from models import Article, FeedState, FetchResult, Plan, PollFailure, PollOutcome, PollSuccess
-from settings import FeedSettings, Settings
+from settings import FeedSettings, Settings, as_template, fetch_url
 from storage import Store
 from storage.archive import Processed
 
@@ -141,7 +142,7 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
         report = await _poll(ctx, feed, cfg, now)
     except (FetchError, ParseError) as err:
         try:
-            report = _failed(ctx, feed, err, now)
+            report = _failed(ctx, feed, _scrubbed(err), now)
         except NewsbotError as storage_err:  # could not even record the failure
             log.error("feed=%r failure not recorded: %s", feed.name, storage_err.render())
             return FeedReport(feed.name, None, error=storage_err.render())
@@ -168,12 +169,14 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     # Only the exact URL the operator configured skips the address check of its first hop: a
     # URL stored after a 301/308 came from a server and is checked like any other target.
     result = await ctx.fetcher.fetch(
-        feed.current_url,
+        fetch_url(feed.url, feed.current_url),  # ${VAR}s are expanded only here
         etag=feed.etag,
         last_modified=feed.last_modified,
         trusted=feed.current_url == feed.url,
     )
     digest = hashlib.sha256(result.content).hexdigest() if not result.not_modified else None
+    if result.permanent_url:  # stored and shown as the config writes it (${VAR} kept)
+        result = replace(result, permanent_url=as_template(result.permanent_url, feed.url))
     if result.not_modified or digest == feed.body_hash:
         previous = (feed.interval_seconds, feed.interval_reason)
         plan = _plan(ctx, cfg, now, result, None, feed.ttl_minutes, previous)
@@ -239,6 +242,14 @@ def _succeeded(ctx: Context, feed: FeedState, now: datetime, outcome: PollSucces
         notices.append(health.moved_notice(ctx.settings, feed, outcome.moved_to))
     ctx.store.record_success(feed.id, now, outcome, notices)
     return outcome
+
+
+def _scrubbed(err: FetchError | ParseError) -> FetchError | ParseError:
+    """The error with expanded ``${VAR}`` values written back and URL secrets masked: its text
+    is stored on the feed, logged and sent in failure notices."""
+    err.message = redaction.scrub(err.message)
+    err.args = (err.message,)
+    return err
 
 
 def _failed(
