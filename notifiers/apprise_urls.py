@@ -5,21 +5,27 @@ Options: ``urls`` (list of Apprise URLs, at least one), ``timeout`` (whole call 
 Each target gets a body rendered for it: Markdown (``render.markdown``, page values escaped) cut
 to the target's own ``body_maxlen`` with the link kept in the head, so chat services that cut
 long messages (Discord 2,000, Telegram 4,096) lose snippets, never the alert or its link; the
-plugin's overflow mode is also set to ``split`` unless the URL chose one. A separate title slot
-is plain text (one clean line); services that blend the title into the body get none (the body
-starts with the watch and the linked, escaped title). Markdown is
+plugin's overflow mode is also set to ``split`` unless the URL chose one. A headline is hostile
+text in the title slot too (:meth:`Target.title`): plain text where the service shows it as
+such (a subject, a push title, a JSON field), escaped where it renders Markdown (Slack, Teams
+Workflows, Matrix ...), and none where the service blends it into the message (Discord,
+Guilded: ``@everyone``, ``<@&role>`` and ``[text](url)`` would go live in ``content``; the body
+already starts with the watch and the linked, escaped title). Discord and Guilded also get
+``allowed_mentions`` empty (or exactly the ``ping=`` the URL asked for). Markdown is
 sent even to services Apprise labels "text": some of them (Mattermost) render Markdown anyway,
 so unescaped text there would turn a headline's ``[x](http://evil)`` into a live link.
 
 Apprise's plugin loader imports ``imghdr`` (a DeprecationWarning on 3.11/3.12): plugins are
 loaded once here with that warning silenced, so ``filterwarnings = error`` stays usable.
 Failure: ``notify`` is false -> DeliveryError (retryable) naming the service and host, never the
-URL (tokens live in it). Targets that succeeded are remembered per alert so a retry after a
+URL (tokens live in it). What Apprise's own privacy URL masks is a secret: it is kept out of the
+label (Pushover holds its app token where others hold a host), errors and every log line. Targets that succeeded are remembered per alert so a retry after a
 partial failure does not post twice to them (within this process).
 """
 
 from __future__ import annotations
 
+import html
 import re
 import warnings
 from collections import OrderedDict
@@ -33,6 +39,7 @@ from apprise.plugins import N_MGR
 from pydantic import AfterValidator
 
 import models
+import redaction
 from errors import DeliveryError
 from notifiers import render
 from notifiers.base import Options, option_error, redact, register
@@ -40,6 +47,7 @@ from settings import Duration
 
 REMEMBER = 1000
 MD = apprise.NotifyFormat.MARKDOWN
+_PIECES = re.compile(r"[/:@?&=#,]+")
 _loaded = False
 
 
@@ -79,19 +87,73 @@ class Target:
         return maxlen if maxlen > 0 else None
 
     def title(self, subject: str) -> str:
-        """Plain text for a title slot; none when the service blends the title into the body
-        (the body's head already names the watch and links the title, and a long blended title
-        would push the link out of the first message)."""
+        """The title slot's text, made safe for how the service shows it."""
         maxlen = int(getattr(self.plugin, "title_maxlen", 0) or 0)
-        return render.clip(subject, maxlen) if maxlen > 0 else ""
+        kind = type(self.plugin).__name__
+        if maxlen <= 0 or kind in BLENDED_TITLE:
+            return ""
+        if kind in PLAIN_TITLE:
+            return render.clip(subject, maxlen)
+        shown = _resolved_format(self.plugin)
+        if shown == apprise.NotifyFormat.MARKDOWN:
+            return render.clip(render.escape_md(subject), maxlen)
+        if shown == apprise.NotifyFormat.HTML:
+            return render.clip(html.escape(subject), maxlen)
+        return render.clip(subject, maxlen)
 
 
-def url_secrets(url: str, host: str) -> list[str]:
-    """Pieces of an Apprise URL that may be credentials (everything but scheme/host/port)."""
+# Title slots shown as plain text (a subject, a push title, a JSON field).
+PLAIN_TITLE = frozenset(
+    {
+        "NotifyJSON",
+        "NotifyXML",
+        "NotifyForm",
+        "NotifyAppriseAPI",
+        "NotifyPushover",
+        "NotifyNtfy",
+        "NotifyGotify",
+        "NotifyEmail",
+    }
+)
+# Services that put the title into the message text itself: they get no title.
+BLENDED_TITLE = frozenset({"NotifyDiscord", "NotifyGuilded"})
+
+
+def _resolved_format(plugin: Any) -> Any:
+    resolve = getattr(plugin, "resolve_format", None)
+    if resolve is not None:
+        return resolve(MD)
+    declared = plugin.notify_format
+    return MD if isinstance(declared, tuple) and MD in declared else declared
+
+
+def url_secrets(url: str, private_url: str) -> list[str]:
+    """Pieces of an Apprise URL that Apprise's privacy URL masks: tokens, passwords, keys
+    (everything the privacy URL still shows verbatim is not a secret)."""
+    shown = set(_PIECES.split(private_url.split("://", 1)[-1]))
     rest = url.split("://", 1)[-1]
-    return [
-        p for p in re.split(r"[/:@?&=#,]+", rest) if len(p) >= 4 and p != host and not p.isdigit()
-    ]
+    return [p for p in _PIECES.split(rest) if len(p) >= 4 and p not in shown]
+
+
+def label(plugin: Any, private_url: str) -> str:
+    """'Mattermost (chat.example)': the host only when Apprise shows it in its privacy URL."""
+    host = str(getattr(plugin, "host", "") or "")
+    netloc = private_url.split("://", 1)[-1].split("/", 1)[0]
+    shown = host and (netloc == host or netloc.startswith((f"{host}:", f"{host}/")))
+    return f"{plugin.service_name} ({host})" if shown else str(plugin.service_name)
+
+
+def _mentions_only_as_asked(plugin: Any) -> None:
+    """Discord/Guilded: send ``allowed_mentions`` empty, or as the URL's ``ping=`` asked (Apprise
+    writes those as ``allow_mentions``, a key Discord ignores)."""
+    send = plugin._send
+
+    def guarded(payload: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        asked = payload.pop("allow_mentions", None)
+        payload["allowed_mentions"] = asked or {"parse": []}
+        return send(payload, *args, **kwargs)
+
+    plugin._send = guarded
 
 
 def make_target(name: str, index: int, url: str) -> Target:
@@ -102,11 +164,14 @@ def make_target(name: str, index: int, url: str) -> Target:
         raise option_error(name, f"urls[{index}]", f"not a usable Apprise URL ({scheme}://...)")
     if "overflow=" not in url.lower():
         plugin.overflow_mode = OverflowMode.SPLIT
+    if type(plugin).__name__ in BLENDED_TITLE and callable(getattr(plugin, "_send", None)):
+        _mentions_only_as_asked(plugin)
     apobj = apprise.Apprise()
     apobj.add(plugin)
-    host = str(getattr(plugin, "host", "") or "")
-    label = f"{plugin.service_name} ({host})" if host else str(plugin.service_name)
-    return Target(plugin, apobj, label, url_secrets(url, host))
+    private = str(plugin.url(privacy=True))
+    secrets = url_secrets(url, private)
+    redaction.register_all(secrets)  # Apprise logs its URLs at debug level
+    return Target(plugin, apobj, label(plugin, private), secrets)
 
 
 @register("apprise")

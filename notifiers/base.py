@@ -14,13 +14,13 @@ and reports any problem as a :class:`errors.ConfigError` naming ``notifiers.NAME
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 import models
+import redaction
 import settings as settings_mod
 from errors import ConfigError
 
@@ -108,10 +108,9 @@ def option_error(name: str, key: str, message: str) -> ConfigError:
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret replaced by ``***`` and URL credentials masked."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return re.sub(r"(//)[^/@\s]*@", r"\1***@", text)
+    """``text`` with every secret replaced by ``***`` and URL credentials masked (and what the
+    process registered with :mod:`redaction`)."""
+    return redaction.scrub(text, secrets)
 
 
 def no_crlf(value: Any) -> Any:

@@ -27,6 +27,7 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 
 import models
+import redaction
 from errors import DeliveryError
 from notifiers import render
 from notifiers.base import Options, no_crlf, register
@@ -87,6 +88,7 @@ class EmailNotifier:
         self.name = name
         self.options = options
         self.domain = options.sender.rpartition("@")[2] or "newsbot.invalid"
+        redaction.register(options.password.get_secret_value())  # never in a log line
 
     # -- the protocol ---------------------------------------------------------------------------
 

@@ -8,7 +8,8 @@ body>``. The body is deterministic (no send time), so a resend is byte-identical
 
 Replies: 2xx ok; 429/503 retry after ``Retry-After``; 408, other 5xx and transport errors are
 retryable; 3xx (redirects are not followed) and other 4xx are permanent. Messages name the
-URL's origin only: paths and query strings often hold tokens.
+URL's origin only: paths and query strings often hold tokens, and a reply that echoes the path
+("Cannot POST /hooks/TOKEN") has the URL's secrets masked before it is stored or shown.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import httpx
 from pydantic import BeforeValidator, SecretStr, field_validator
 
 import models
+import redaction
 from errors import DeliveryError
 from notifiers import render
 from notifiers.base import Options, no_crlf, redact, register
@@ -86,6 +88,8 @@ class WebhookNotifier:
             f":{parts.port}" if parts.port else ""
         )
         self._secret = options.secret.get_secret_value() if options.secret else ""
+        self._secrets = [self._secret, options.url, *redaction.url_secrets(options.url)]
+        redaction.register_all(self._secrets)  # masked in every log line too
         self._client = httpx.Client(
             timeout=httpx.Timeout(options.timeout),
             follow_redirects=False,
@@ -127,16 +131,14 @@ class WebhookNotifier:
         except httpx.TimeoutException as exc:
             raise DeliveryError(f"{where}: timed out", "is the receiver up?") from exc
         except httpx.HTTPError as exc:
-            msg = redact(f"{where}: {type(exc).__name__}: {exc}", [self._secret, self.options.url])
+            msg = redact(f"{where}: {type(exc).__name__}: {exc}", self._secrets)
             raise DeliveryError(msg, "is the receiver up?") from exc
         return self._judge(where, status, ra, reply)
 
     def _judge(self, where: str, status: int, ra: str | None, reply: bytes) -> str:
         if 200 <= status < 300:
             return f"HTTP {status}"
-        text = redact(
-            render.clip(render.clean(reply.decode("utf-8", "replace")), 200), [self._secret]
-        )
+        text = render.clip(redact(render.clean(reply.decode("utf-8", "replace")), self._secrets), 200)
         msg = f"{where}: HTTP {status}" + (f": {text}" if text else "")
         if status in (429, 503):
             raise DeliveryError(msg, "the receiver asked to wait", retry_after=retry_after(ra))
