@@ -6,7 +6,7 @@ import argparse
 
 from rich.table import Table
 
-from cli.common import load, out
+from cli.common import cell, load, out, say
 from errors import ConfigError, NewsbotError
 
 
@@ -20,19 +20,24 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             if not args.id:
                 raise ConfigError("alerts retry: give an alert id (or a prefix), or 'all'")
             n = store.retry_alert(args.id, utcnow())
-            print(f"{n} alert(s) re-queued")
+            say(f"{n} alert(s) re-queued")
             return 0 if n else 1
         rows = store.list_alerts(args.status, args.limit)
     table = Table("id", "status", "watch", "channel", "tries", "title", "error / sent")
     for r in rows:
         table.add_row(
-            r["id"][:12],
-            r["status"],
-            r["watch"],
-            r["channel"],
-            str(r["attempts"]),
-            (r["title"] or "")[:50],
-            r["last_error"] or r["sent_at"] or "",
+            *map(
+                cell,
+                (
+                    r["id"][:12],
+                    r["status"],
+                    r["watch"],
+                    r["channel"],
+                    str(r["attempts"]),
+                    (r["title"] or "")[:50],
+                    r["last_error"] or r["sent_at"] or "",
+                ),
+            )
         )
     out.print(table)
     return 0
@@ -49,9 +54,9 @@ def cmd_notify(args: argparse.Namespace) -> int:
     try:
         receipt = ch.send(sample_alert(args.name))
     except NewsbotError as err:
-        print(f"{args.name}: FAILED: {err.render()}")
+        say(f"{args.name}: FAILED: {err.render()}")
         return 1
     finally:
         ch.close()
-    print(f"{args.name}: accepted: {receipt}")
+    say(f"{args.name}: accepted: {receipt}")
     return 0

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import settings as settings_mod
+from cli.common import say
 from errors import ConfigError
 from matching.rules import Ruleset
 
@@ -105,23 +106,23 @@ def run(config_path: str, keep_db: str | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp, serve_site() as base:
         db_path = str(Path(keep_db).resolve()) if keep_db else str(Path(tmp) / "demo.db")
         if keep_db and Path(db_path).exists():
-            print(
+            say(
                 f"note: {keep_db} exists; what it already holds is not new and does not "
                 f"alert again (delete it to start over)"
             )
         s = demo_settings(base, db_path, tmp, config_path)
-        print(
+        say(
             f"newsbot demo: sample site at {base}, {len(s.feeds)} feeds, "
             f"{len(s.watches)} watches: {', '.join(w.name for w in s.watches)}"
         )
-        print("loading the gazetteer and compiling watches...", flush=True)
+        say("loading the gazetteer and compiling watches...", flush=True)
         ruleset = build_ruleset(s)
-        print(
+        say(
             "polling (one full cycle: fetch feeds, fetch pages, extract, match, alert)\n",
             flush=True,
         )
         report, sent = run_once(s, ruleset=ruleset)
-        print(
+        say(
             f"\n{len(report.feeds)} feeds polled in {report.seconds:.1f}s: {report.new} new "
             f"articles, {report.alerts} alerts queued, {sent.sent} delivered."
         )
@@ -143,7 +144,7 @@ def _epilogue(s: settings_mod.Settings, ruleset: Ruleset, keep_db: str | None) -
         ("check", "your config's watches, places resolved"),
         ("run", "the service on config.toml"),
     ]
-    print("\nWhat next:")
+    say("\nWhat next:")
     width = max(len(cmd) for cmd, _ in steps)
     for cmd, why in steps:
-        print(f"  .venv/bin/python bot.py {cmd:<{width}}  {why}")
+        say(f"  .venv/bin/python bot.py {cmd:<{width}}  {why}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cli.common import say
 from matching.rules import Ruleset
 from settings import Settings
 from storage import Store
@@ -26,17 +27,17 @@ def print_quiet_articles(s: Settings, ruleset: Ruleset) -> None:
     with Store.open(s.db_path) as store:
         articles = store.articles([r["id"] for r in rows])
     dups = {r["id"] for r in rows if r["duplicate_of"]}
-    print(f"\nArchived without an alert ({len(rows)}):")
+    say(f"\nArchived without an alert ({len(rows)}):")
     for article in articles:
-        print(f"  - {article.title}")
+        say(f"  - {article.title}")
         if article.id in dups:
-            print("      the same story as another link: alerted once")
+            say("      the same story as another link: alerted once")
             continue
         reasons = dict.fromkeys((w, t, why) for w, t, _f, _s, why in ruleset.rejected(article))
         for watch, text, why in list(reasons)[:2]:
-            print(f"      {watch}: {text!r} does not count: {why}")
+            say(f"      {watch}: {text!r} does not count: {why}")
         if not reasons:
-            print("      no watched word or place in its title, summary or text")
+            say("      no watched word or place in its title, summary or text")
 
 
 def print_explanation(s: Settings, ruleset: Ruleset) -> None:
@@ -48,22 +49,22 @@ def print_explanation(s: Settings, ruleset: Ruleset) -> None:
     if not rows:
         return
     m = rows[0]
-    print("\nWhy an alert fired (bot.py watches test explains any text the same way):")
-    print(f"  article: {m['title']}")
-    print(
+    say("\nWhy an alert fired (bot.py watches test explains any text the same way):")
+    say(f"  article: {m['title']}")
+    say(
         f"  watch {m['watch']!r}: location {m['term']!r} matched {m['matched_text']!r} in the "
         f"{m['field']} at {m['start']}..{m['end']}"
     )
-    print(
+    say(
         f"  resolved to {m['place']}, {m['country_code']} (geonames:{m['geonameid']}, "
         f"{m['latitude']:.2f}, {m['longitude']:.2f})"
     )
-    print(f"  … {m['snippet']} …")
+    say(f"  … {m['snippet']} …")
 
 
 def print_search(s: Settings, query: str) -> None:
     with Store.open(s.db_path) as store:
         hits = search(store.db, query, limit=5)
-    print(f"\nbot.py search {query}  ->  {len(hits)} hits")
+    say(f"\nbot.py search {query}  ->  {len(hits)} hits")
     for h in hits:
-        print(f"  - {h.title}  ({h.feed}, {h.published[:10]})\n      {' '.join(h.snippet.split())}")
+        say(f"  - {h.title}  ({h.feed}, {h.published[:10]})\n      {' '.join(h.snippet.split())}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 from pathlib import Path
@@ -11,8 +10,7 @@ from pathlib import Path
 from rich.table import Table
 
 import settings as settings_mod
-from cli.common import load, out
-from safetext import terminal
+from cli.common import cell, json_text, load, out, say
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
@@ -25,7 +23,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     if args.failing:
         rows = [r for r in rows if r.consecutive_errors or not r.enabled]
     if args.format == "json":
-        print(json.dumps([feed_table.as_dict(r) for r in rows], indent=2))
+        print(json_text([feed_table.as_dict(r) for r in rows]))
         return 0
     table = Table(
         "feed",
@@ -38,11 +36,11 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         expand=False,
     )
     for r in rows:
-        table.add_row(*feed_table.row(r))
+        table.add_row(*map(cell, feed_table.row(r)))
     out.print(table)
     if args.failing:
         for r in rows:
-            print(f"- {r.name}: {r.last_error or r.disabled_reason}\n  hint: {feed_table.hint(r)}")
+            say(f"- {r.name}: {r.last_error or r.disabled_reason}\n  hint: {feed_table.hint(r)}")
     return 0
 
 
@@ -71,9 +69,9 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     temp.write_text(text, encoding="utf-8")
     shutil.copymode(path, temp)  # a config holding secrets may be chmod 600
     temp.replace(path)
-    print(f"imported {len(fresh)} feeds into {args.config}")
+    say(f"imported {len(fresh)} feeds into {args.config}")
     for url in skipped:
-        print(f"skipped {terminal(url)!r}: not a plain http(s) feed URL")
+        say(f"skipped {url!r}: not a plain http(s) feed URL")
     return 0
 
 

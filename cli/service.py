@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.common import load
+from cli.common import load, say
+from settings import Settings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -23,8 +24,8 @@ def cmd_once(args: argparse.Namespace) -> int:
 
     report, sent = run_once(load(args))
     for f in report.failed:
-        print(f"feed failed: {f.feed}: {f.error}", file=sys.stderr)
-    print(
+        say(f"feed failed: {f.feed}: {f.error}", file=sys.stderr)
+    say(
         f"{len(report.feeds)} feeds polled in {report.seconds:.1f}s: {report.new} new articles, "
         f"{report.alerts} alerts queued, {sent.sent} sent, {sent.retried} to retry, "
         f"{sent.failed} failed, {len(report.failed)} feeds failing"
@@ -39,30 +40,45 @@ def cmd_check(args: argparse.Namespace) -> int:
     s = load(args)
     chans = notifiers.build_all(s)  # validates each channel's options
     ruleset = build_ruleset(s)
-    print(f"config: {Path(args.config).resolve()}")
-    print(f"archive: {s.db_path}")
-    print(
+    say(f"config: {Path(args.config).resolve()}")
+    say(f"archive: {s.db_path}")
+    say(
         f"http: timeout {s.http.timeout:g}s, concurrency {s.http.concurrency} "
         f"({s.http.per_host} per host), body cap {s.http.max_bytes} bytes, "
         f"private networks {'ALLOWED' if s.http.allow_private_networks else 'refused'}"
     )
     if "default_interval" in s.polling.model_fields_set:
-        print(
+        say(
             "note: [polling] default_interval is deprecated and ignored: a feed without "
             "`interval` follows the adaptive schedule; delete the key"
         )
-    print(f"feeds ({len(s.feeds)}):")
+    say(f"feeds ({len(s.feeds)}):")
     for f in s.feeds:
         interval = f"every {f.interval:g}s" if f.interval else "auto interval"
-        print(
+        say(
             f"  - {f.name}: {f.url} ({interval}, full_text={'on' if f.full_text else 'off'}, "
             f"backlog={f.backlog}{'' if f.enabled else ', DISABLED'})"
         )
-    print(f"watches ({len(s.watches)}):")
+    say(f"watches ({len(s.watches)}):")
     for line in ruleset.describe():
-        print(f"  {line}")
-    print(f"notifiers ({len(chans)}): " + ", ".join(f"{n} ({s.notifiers[n].type})" for n in chans))
+        say(f"  {line}")
+    say(f"notifiers ({len(chans)}): " + ", ".join(f"{n} ({s.notifiers[n].type})" for n in chans))
+    for warning in config_warnings(s):
+        say(f"warning: {warning}")
     for ch in chans.values():
         ch.close()
-    print("config OK")
+    say("config OK")
     return 0
+
+
+def config_warnings(s: Settings) -> list[str]:
+    """What is allowed but unsafe: a password sent in clear."""
+    warnings = []
+    for name, ch in s.notifiers.items():
+        opts = ch.options()
+        if ch.type == "email" and opts.get("security") == "none" and opts.get("password"):
+            warnings.append(
+                f'notifiers.{name}: security = "none" sends the SMTP password in clear '
+                'over the network; use "starttls" (port 587) or "tls" (465)'
+            )
+    return warnings

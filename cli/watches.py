@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from cli.common import load
+from cli.common import load, say
 from errors import ConfigError
 from settings import Settings
 
@@ -26,7 +26,7 @@ def cmd_watches(args: argparse.Namespace) -> int:
     from service.wiring import build_ruleset
 
     lines = explain.explain(build_ruleset(s), text)
-    print("\n".join(lines) if lines else "no watch fires on this text")
+    say("\n".join(lines) if lines else "no watch fires on this text")
     return 0
 
 
@@ -39,7 +39,7 @@ def _backfill(s: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("watches backfill: give the watch's name")
     with open_store(s) as store:
         r = backfill(s, store, args.text, parse_when(args.since, name="since"), alert=args.alert)
-    print(
+    say(
         f"{args.text}: scanned {r.scanned} articles, {r.matched} matched, "
         f"{r.alerts} alerts queued{'' if args.alert else ' (use --alert to send them)'}"
     )

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 import notifiers
+import redaction
 from errors import DeliveryError
 from models import Alert
 from notifiers import Notifier
@@ -211,7 +212,7 @@ class Delivery:
             log.exception("channel %r raised unexpectedly", channel)
             self._failure(store, alerts, DeliveryError(f"{type(err).__name__}: {err}"), report)
             return
-        store.mark_sent(ids, self.clock(), str(receipt))
+        store.mark_sent(ids, self.clock(), redaction.scrub(str(receipt)))
         report.sent += len(ids)
         report.messages += 1
         for a in alerts:
@@ -225,7 +226,7 @@ class Delivery:
         max_attempts = cfg.max_attempts if cfg else 1
         attempts = max(a.attempts for a in alerts) + 1
         ids = [a.id for a in alerts]
-        message = err.render()
+        message = redaction.scrub(err.render())  # stored, logged and served: no tokens
         report.errors.append(f"{channel}: {message}")
         if err.permanent or attempts >= max_attempts:
             store.mark_failed(ids, message)
