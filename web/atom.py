@@ -10,7 +10,6 @@ and stripped of the characters XML 1.0 cannot carry.
 
 from __future__ import annotations
 
-import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from urllib.parse import unquote
 
 from datasette.utils.asgi import Response
 
+from safetext import strip_bidi, xml_safe
 from storage import Store
 from storage.search import Hit, search
 from web.items import SAFE_SCHEMES, StoryNote, watch_url, when
@@ -30,12 +30,12 @@ from web.story_page import story_notes
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ENTRIES = 50
 CONTENT_TYPE = "application/atom+xml; charset=utf-8"
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def xml_text(value: str) -> str:
-    """Text XML 1.0 can carry: control characters and lone surrogates dropped."""
-    return _NOT_XML.sub("", value)
+    """Text XML 1.0 can carry (control characters and lone surrogates dropped), without bidi
+    overrides."""
+    return xml_safe(strip_bidi(value))
 
 
 def _uuid(*parts: str) -> str:

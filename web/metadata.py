@@ -44,6 +44,11 @@ TABLES: dict[str, dict[str, Any]] = {
 
 PLUGINS: dict[str, Any] = {
     "datasette-cluster-map": {
+        # Named, not detected: the plugin writes a detected column name into a <script> with
+        # json.dumps, which does not escape "</script>" (README, Security). Named columns
+        # are these constants, whatever alias a ?sql= query makes up.
+        "latitude_column": "latitude",
+        "longitude_column": "longitude",
         "tile_layer": TILE_URL,
         "tile_layer_options": {
             "minZoom": 0,

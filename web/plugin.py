@@ -2,6 +2,7 @@
 
 - register_routes: the pages for reading news (web.routes).
 - render_cell: in the explorer's tables a watch name links to the watch's page.
+- prepare_connection: an authorizer that refuses fts3_tokenizer() (web.guard).
 - asgi_wrapper + extra_template_vars: a strict Content-Security-Policy with a per-request nonce.
   Datasette's inline <script> elements either carry the nonce (plugin body scripts, through a
   patched base.html) or are allowed by the hash of their fixed text (core templates); anything
@@ -17,6 +18,7 @@ import functools
 import hashlib
 import re
 import secrets
+import sqlite3
 import weakref
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -27,6 +29,7 @@ from datasette import hookimpl
 from jinja2 import ChoiceLoader, DictLoader
 from markupsafe import Markup
 
+from web import guard
 from web.items import watch_url
 from web.metadata import DB_NAME
 
@@ -55,6 +58,12 @@ def render_cell(value: Any, column: str, table: str | None, database: str, datas
     if column == "watch" and table in ("matches", "alerts", "match_articles"):
         return watch_link(value)
     return None
+
+
+@hookimpl
+def prepare_connection(conn: sqlite3.Connection, database: str, datasette: Any) -> None:
+    if datasette in OURS and database == DB_NAME:
+        conn.set_authorizer(guard.deny_dangerous)
 
 
 @hookimpl
