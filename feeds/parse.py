@@ -109,6 +109,11 @@ def _pool() -> ProcessPoolExecutor | None:
         return _POOL
 
 
+def worker_pool() -> ProcessPoolExecutor | None:
+    """The parser process pool, shared with text extraction (feeds.extraction)."""
+    return _pool()
+
+
 async def parse_async(result: FetchResult) -> ParsedFeed:
     """Parse off the event loop: in the parser process pool, or a thread without one.
     A broken pool (a worker killed) falls back to a thread for this feed."""

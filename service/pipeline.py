@@ -28,7 +28,8 @@ from typing import Any
 
 import redaction
 from errors import ExtractError, FetchError, NewsbotError, ParseError
-from feeds import extract, health, schedule
+from feeds import health, schedule
+from feeds.extraction import extract_async
 from feeds.fetch import PAGE_ACCEPT, Fetcher
 from feeds.identity import choose_mode
 from feeds.parse import parse_async
@@ -325,7 +326,7 @@ async def _article_text(ctx: Context, article: Article) -> tuple[str, str, dict[
         return "", "summary: no link", {}
     try:
         page = await ctx.fetcher.fetch(article.url, accept=PAGE_ACCEPT)
-        got = await asyncio.to_thread(extract.extract, page.content, page.url, page.content_type)
+        got = await extract_async(page.content, page.url, page.content_type)
     except (FetchError, ExtractError) as err:
         log.info("article %s: keeping the summary: %s", article.url, err)
         return "", f"summary: {err}"[:300], {}

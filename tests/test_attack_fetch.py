@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Iterator
 
 import pytest
-from feedfactory import rss
+from feedfactory import page, rss
 from httpserver import LocalServer, Reply
 
 import settings
@@ -119,3 +119,72 @@ def test_the_configured_url_stays_trusted(tmp_path, internal_server: LocalServer
     )
     report, _ = run_once(cfg, resolver=resolver)
     assert report.new == 1 and not report.failed
+
+
+def _nested_tables(blocks: int, depth: int = 30) -> bytes:
+    """A page of deeply nested tables: cheap to send, slow to extract (0.4 MB ~ 3 s)."""
+    cell = "<p>Aleppo convoy report with many words about the road north. </p>"
+    block = "<table><tr><td>" * depth + cell + "</td></tr></table>" * depth
+    body = block * blocks
+    return (
+        f"<html><head><title>t</title></head><body><article>{body}</article></body></html>".encode()
+    )
+
+
+def _page_site(server: LocalServer, pages: dict[str, bytes]) -> None:
+    items = [
+        (name, f"{name} story", server.url(f"/{name}.html"), f"{name} teaser") for name in pages
+    ]
+    server.route("/feed.xml", Reply(200, rss(items), XML))
+    for name, body in pages.items():
+        server.route(f"/{name}.html", Reply(200, body, {"Content-Type": "text/html"}))
+
+
+def _statuses(tmp_path, server: LocalServer) -> dict[str, str]:
+    cfg = settings.from_dict(
+        {
+            "storage": {"path": str(tmp_path / "archive.db")},
+            "http": {"timeout": "5s", "allow_private_networks": True, "max_bytes": 20_000_000},
+            "feeds": [{"name": "f", "url": server.url("/feed.xml")}],
+        },
+        base_dir=str(tmp_path),
+    )
+    report, _ = run_once(cfg, channels={})
+    assert report.new and not report.failed
+    with Store.open(cfg.db_path) as store:
+        return {
+            r[0].split()[0]: r[1]
+            for r in store.db.execute("SELECT title, text_status FROM articles")
+        }
+
+
+GOOD_PAGE = page(
+    "Good story",
+    [
+        "A convoy of forty trucks left the border crossing at dawn, officials said.",
+        "Drivers described long waits at checkpoints along the highway north.",
+        "The United Nations said the aid would reach families in Aleppo by Friday.",
+    ],
+)
+
+
+def test_a_page_over_the_extraction_cap_keeps_its_summary(tmp_path, http_server: LocalServer):
+    """Finding 11: an 8.8 MB page took 12.8 s of CPU in trafilatura; now it is not parsed."""
+    _page_site(http_server, {"huge": _nested_tables(8000, depth=10), "good": GOOD_PAGE})
+    statuses = _statuses(tmp_path, http_server)
+    assert statuses["good"] == "extracted"
+    assert statuses["huge"].startswith("summary:") and "extraction cap" in statuses["huge"]
+
+
+def test_extraction_past_its_deadline_keeps_the_summary(
+    tmp_path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+):
+    """Finding 11: under the cap, a page of nested tables still costs seconds: stopped at the
+    deadline (0.5 s here, 3 s without it), the next page is extracted as usual."""
+    from feeds import extraction
+
+    monkeypatch.setattr(extraction, "DEADLINE", 0.5)
+    _page_site(http_server, {"slow": _nested_tables(400), "good": GOOD_PAGE})
+    statuses = _statuses(tmp_path, http_server)
+    assert statuses["slow"] == "summary: extraction took over 0.5s (deadline)"
+    assert statuses["good"] == "extracted"
