@@ -33,6 +33,17 @@ class ScriptedResolver:
         return list(answers[min(self.calls.count(host), len(answers)) - 1])
 
 
+def _config(tmp_path, name: str, url: str, full_text: bool = True, **http: object):
+    return settings.from_dict(
+        {
+            "storage": {"path": str(tmp_path / "archive.db")},
+            "http": {"timeout": "5s", **http},
+            "feeds": [{"name": name, "url": url, "full_text": full_text}],
+        },
+        base_dir=str(tmp_path),
+    )
+
+
 @pytest.fixture
 def only_127_0_0_1_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pretend 127.0.0.1 is the public Internet and every other address is internal."""
@@ -70,20 +81,7 @@ def test_a_moved_feed_url_is_checked_on_every_poll(
             "attacker.example": [["127.0.0.1"], ["127.0.0.2"]],  # rebinds after the first poll
         }
     )
-    cfg = settings.from_dict(
-        {
-            "storage": {"path": str(tmp_path / "archive.db")},
-            "http": {"timeout": "1s"},
-            "feeds": [
-                {
-                    "name": "outlet",
-                    "url": f"http://outlet.example:{port}/feed.xml",
-                    "full_text": False,
-                }
-            ],
-        },
-        base_dir=str(tmp_path),
-    )
+    cfg = _config(tmp_path, "outlet", f"http://outlet.example:{port}/feed.xml", full_text=False)
     first, _ = run_once(cfg, resolver=resolver)
     assert first.new == 1 and not first.failed
     with Store.open(cfg.db_path) as store:
@@ -103,20 +101,8 @@ def test_the_configured_url_stays_trusted(tmp_path, internal_server: LocalServer
     items = [("i-1", "Intranet notice", "http://example.org/i1", "teaser")]
     internal_server.route("/feed.xml", Reply(200, rss(items), XML))
     resolver = ScriptedResolver({"feeds.lan": [["127.0.0.2"]]})
-    cfg = settings.from_dict(
-        {
-            "storage": {"path": str(tmp_path / "archive.db")},
-            "http": {"timeout": "1s"},
-            "feeds": [
-                {
-                    "name": "lan",
-                    "url": f"http://feeds.lan:{internal_server.port}/feed.xml",
-                    "full_text": False,
-                }
-            ],
-        },
-        base_dir=str(tmp_path),
-    )
+    url = f"http://feeds.lan:{internal_server.port}/feed.xml"
+    cfg = _config(tmp_path, "lan", url, full_text=False)
     report, _ = run_once(cfg, resolver=resolver)
     assert report.new == 1 and not report.failed
 
@@ -141,13 +127,8 @@ def _page_site(server: LocalServer, pages: dict[str, bytes]) -> None:
 
 
 def _statuses(tmp_path, server: LocalServer) -> dict[str, str]:
-    cfg = settings.from_dict(
-        {
-            "storage": {"path": str(tmp_path / "archive.db")},
-            "http": {"timeout": "5s", "allow_private_networks": True, "max_bytes": 20_000_000},
-            "feeds": [{"name": "f", "url": server.url("/feed.xml")}],
-        },
-        base_dir=str(tmp_path),
+    cfg = _config(
+        tmp_path, "f", server.url("/feed.xml"), allow_private_networks=True, max_bytes=20_000_000
     )
     report, _ = run_once(cfg, channels={})
     assert report.new and not report.failed
