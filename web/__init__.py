@@ -55,7 +55,7 @@ def make_datasette(
         template_dir=str(HERE / "templates"),
         static_mounts=[("newsbot-static", str(HERE / "static"))],
     )
-    guard.no_bidi_on_pages(ds.jinja_env)
+    guard.clean_pages(ds.jinja_env)
     ds.remove_database("_memory")  # added by Datasette when it is given no files
     plugin.OURS.add(ds)
     SITES[ds] = Site(Path(db_path), watches)

@@ -8,9 +8,9 @@
   still run. With it on, every statement is read-only, time-limited by Datasette, and the
   authorizer (:func:`deny_dangerous`) refuses ``fts3_tokenizer()`` (it reads and writes raw
   pointers) and ``load_extension()``.
-- Every value a page template prints loses bidi override characters (:func:`no_bidi_on_pages`,
-  Jinja's ``finalize``): ``gnp.exe`` behind U+202E reads as ``exe.png``. JSON and CSV keep the
-  data as stored.
+- Every value a page template prints loses bidi override characters and control characters
+  (:func:`clean_pages`, Jinja's ``finalize``): ``gnp.exe`` behind U+202E reads as ``exe.png``.
+  JSON and CSV keep the data as stored.
 - A 500 logs one line, never Datasette's Rich traceback with local variables (which can hold
   query parameters and secrets): :func:`quiet_tracebacks`.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from safetext import strip_bidi
+from safetext import terminal
 
 log = logging.getLogger("newsbot.web")
 
@@ -105,14 +105,15 @@ def deny_dangerous(action: int, arg1: str | None, arg2: str | None, *_: Any) -> 
     return sqlite3.SQLITE_OK
 
 
-def no_bidi_on_pages(env: Any) -> None:
-    """Strip bidi controls from every ``{{ value }}`` a Jinja environment renders (set before
-    the first template is compiled). Removing characters from safe HTML keeps it safe."""
+def clean_pages(env: Any) -> None:
+    """Strip bidi and control characters (safetext.terminal) from every ``{{ value }}`` a Jinja
+    environment renders (set before the first template is compiled). Removing characters from
+    safe HTML keeps it safe."""
 
     def finalize(value: Any) -> Any:
         if isinstance(value, Markup):
-            return Markup(strip_bidi(str(value)))
-        return strip_bidi(value) if isinstance(value, str) else value
+            return Markup(terminal(str(value)))
+        return terminal(value) if isinstance(value, str) else value
 
     env.finalize = finalize
 
