@@ -130,6 +130,25 @@ _AP_STATES = {
     "wyo": "WY",
     "d c": "DC",
 }
+# Canadian and Australian press abbreviations ("London, Ont.", "Ipswich, Qld"), GeoNames codes
+_PRESS_PROVINCES: dict[str, tuple[str, str | None]] = {
+    "alta": ("CA", "01"),
+    "b c": ("CA", "02"),
+    "man": ("CA", "03"),
+    "n b": ("CA", "04"),
+    "nfld": ("CA", "05"),
+    "n l": ("CA", "05"),
+    "n s": ("CA", "07"),
+    "ont": ("CA", "08"),
+    "p e i": ("CA", "09"),
+    "que": ("CA", "10"),
+    "sask": ("CA", "11"),
+    "n s w": ("AU", "02"),
+    "nsw": ("AU", "02"),
+    "qld": ("AU", "04"),
+    "tas": ("AU", "06"),
+    "vic": ("AU", "07"),
+}
 _QUALIFIER = re.compile(r"\s*[,(]\s*((?:[^\W\d_][\w.'-]*)(?:\s+[^\W\d_][\w.'-]*){0,2})")
 _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w'-]*)")
 # (points, class): classes "region" and "country" are capped per candidate (resolve.CAPS)
@@ -239,6 +258,7 @@ class Evidence:
         for code, name in self.gaz.states().items():
             table[fold(name)] = ("US", code)
         table.update({k: ("US", v) for k, v in _AP_STATES.items()})
+        table.update(_PRESS_PROVINCES)
         table.update({"u s": ("US", None), "usa": ("US", None), "uk": ("GB", None)})
         return table
 
@@ -271,6 +291,8 @@ def qualifier_after(
     if not m:
         return None
     raw = m.group(1)
+    if raw[0].islower():  # "Paris, which ...": no qualifier (caseless scripts pass)
+        return None
     first = raw.split()[0]
     if re.fullmatch(r"[A-Z]{2}", first) and first != "US":  # a postal code: "Paris, TX 75460"
         return ("US", first) if ("US", first) in table.values() else None

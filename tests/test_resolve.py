@@ -50,6 +50,8 @@ CASES = [
     ("qualifier-state-name", "A tornado hit Paris, Texas, on Sunday night", "", "paris-tx"),
     ("qualifier-queensland", "Floods cut roads in Ipswich, Queensland", "", "ipswich-au"),
     ("qualifier-ontario", "A new hospital wing opens in London, Ontario", "", "london-ca"),
+    ("qualifier-ont-abbrev", "LONDON, Ont. — Police say two men were charged", "", "london-ca"),
+    ("qualifier-qld-abbrev", "Ipswich, Qld, council votes on rates", "", "ipswich-au"),
     (
         "region-named-anywhere",
         "Paris council approves budget",
