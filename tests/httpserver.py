@@ -73,6 +73,9 @@ class LocalServer:
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the client died mid-request: a real server drops it
+                    self.close_connection = True
+                    return
                 req = Request(
                     self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
                 )
