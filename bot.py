@@ -81,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("names", nargs="*", metavar="NAME", help="poll, matching, archive, ...")
     b.add_argument("--quick", action="store_true", help="small sizes")
     b.add_argument("--full", action="store_true", help="largest sizes (archive at 1M)")
+    c = sub.add_parser("db", help="copy an archive between SQLite and PostgreSQL")
+    c.add_argument("action", choices=["copy"])
+    c.add_argument("--from", dest="source", required=True, help="a .db file or postgresql:// URL")
+    c.add_argument("--to", required=True, help="an empty .db file or postgresql:// database")
     d = sub.add_parser("demo", help="offline demo: a local sample site, one full cycle")
     d.add_argument("--db", help="keep the demo archive at this path")
     return p

@@ -171,6 +171,8 @@ class FeedState:
     notice_state: str = "ok"
     configured: bool = True
     articles: int = 0
+    lease_owner: str | None = None  # the worker polling it now (host:pid:token)
+    lease_until: datetime | None = None
 
 
 @dataclass(frozen=True)

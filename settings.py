@@ -79,6 +79,17 @@ class _Section(BaseModel):
 
 class StorageSettings(_Section):
     path: str = Field("newsbot.db", description="SQLite archive file, relative to the config file")
+    url: str | None = Field(
+        None,
+        description="PostgreSQL instead of SQLite: postgresql://user@host:5432/db (a fleet of"
+        " workers shares it)",
+    )
+
+    @model_validator(mode="after")
+    def _postgres_url(self) -> StorageSettings:
+        if self.url is not None and not self.url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"url {self.url!r} must start with postgresql://")
+        return self
 
 
 class HttpSettings(_Section):
@@ -177,8 +188,17 @@ class HealthSettings(_Section):
     notify: list[str] = Field(default_factory=list, description="channels for feed notices")
 
 
+class MetricsSettings(_Section):
+    listen: str | None = Field(
+        None,
+        description='host:port serving /metrics (Prometheus) and /healthz, e.g. "127.0.0.1:9108";'
+        " off when unset",
+    )
+
+
 class Settings(_Section):
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     http: HttpSettings = Field(default_factory=HttpSettings)
     polling: PollingSettings = Field(default_factory=PollingSettings)
     health: HealthSettings = Field(default_factory=HealthSettings)
@@ -203,6 +223,11 @@ class Settings(_Section):
             if ch not in self.notifiers:
                 raise ValueError(f"health.notify: no notifier named {ch!r}")
         return self
+
+    @property
+    def database(self) -> str:
+        """What Store.open takes: the PostgreSQL URL when set, else the SQLite file."""
+        return self.storage.url or str(self.db_path)
 
     @property
     def db_path(self) -> Path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import sys
 import time
 from typing import Any
@@ -20,6 +21,7 @@ BENCHMARKS = {
     "schedule_sim": "bench.schedule_sim",
     "web": "bench.web_pages",
     "extraction": "bench.extraction",
+    "fleet": "bench.fleet",
 }
 
 
@@ -28,6 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("names", nargs="*", metavar="NAME", help=", ".join(BENCHMARKS))
     p.add_argument("--quick", action="store_true", help="small sizes (a minute or two)")
     p.add_argument("--full", action="store_true", help="add the largest sizes (archive at 1M)")
+    p.add_argument(
+        "--backend",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="archive: also measure PostgreSQL (NEWSBOT_BENCH_DATABASE_URL)",
+    )
     args = p.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -38,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names or list(BENCHMARKS):
         started = time.monotonic()
         try:
-            data = importlib.import_module(BENCHMARKS[name]).run(quick=args.quick, full=args.full)
+            run = importlib.import_module(BENCHMARKS[name]).run
+            extra = (
+                {"backend": args.backend} if "backend" in inspect.signature(run).parameters else {}
+            )
+            data = run(quick=args.quick, full=args.full, **extra)
         except Exception as exc:  # report and go on with the others
             summary.append([name, "ERROR", f"{type(exc).__name__}: {exc}"[:200], 0.0])
             continue

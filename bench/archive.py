@@ -10,6 +10,11 @@ Search: 200 realistic queries (single words, two words, phrases, prefixes) throu
 ``storage.search.search`` (bm25 + snippet, LIMIT 20): p50/p95/max per size (100,000; ``--full``
 adds 1,000,000). Baseline: a ``LIKE '%word%'`` scan of the same table for a few words (ratio).
 Target: p95 < 100 ms at 1M. The generated databases are cached as bench/results/archive-N.db.
+
+``--backend postgres`` also copies each archive into PostgreSQL (``bot.py db copy``'s code;
+cached as the schema ``newsbot_bench_archive_N`` of NEWSBOT_BENCH_DATABASE_URL) and runs the
+same queries there, beside FTS5 in the same run. Target: PostgreSQL word queries p95 < 150 ms
+at 1M.
 """
 
 from __future__ import annotations
@@ -188,11 +193,56 @@ def queries(seed: int = 5) -> list[tuple[str, str]]:
     return out[:QUERIES]
 
 
-def measure(path: Path, qs: list[tuple[str, str]]) -> dict[str, Any]:
+def pg_archive(n: int, path: Path) -> str:
+    """The archive of n articles in PostgreSQL (copied from the SQLite one once, then cached)."""
+    import psycopg
+
+    from bench.fleet import SERVER
+    from bench.pgschemas import schema_url
+    from storage import Store
+    from storage.copy import copy_archive, count
+
+    schema = f"newsbot_bench_archive_{n}"
+    url = schema_url(SERVER, schema)
+    with Store.open(url) if _has_schema(SERVER, schema) else _fresh(SERVER, schema, url) as pg:
+        if count(pg, "articles") == n:
+            return url
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    with _fresh(SERVER, schema, url) as pg, Store.open(path) as lite:
+        started = time.perf_counter()
+        copy_archive(lite, pg)
+        pg.db.execute("ANALYZE")
+        print(f"archive-{n}: copied into PostgreSQL in {time.perf_counter() - started:.0f} s")
+    return url
+
+
+def _has_schema(server: str, schema: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(server) as conn:
+        row = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone()
+        return row is not None
+
+
+def _fresh(server: str, schema: str, url: str) -> Any:
+    import psycopg
+
+    from storage import Store
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    return Store.open(url)
+
+
+def measure(path: Path | str, qs: list[tuple[str, str]]) -> dict[str, Any]:
+    from storage import Store
     from storage.db import connect
+    from storage.pg import is_url
     from storage.search import search
 
-    db = connect(path, readonly=True)
+    store = Store.open(path) if is_url(path) else None
+    db = store.db if store is not None else connect(path, readonly=True)
     try:
         search(db, "warmup")
         lat: list[tuple[str, str, float, int]] = []
@@ -202,7 +252,10 @@ def measure(path: Path, qs: list[tuple[str, str]]) -> dict[str, Any]:
             lat.append((kind, q, (time.perf_counter() - started) * 1000, len(hits)))
         like = _like_baseline(db, [q for k, q in qs if k == "word"][2:17:3])  # rare words
     finally:
-        db.conn.close()
+        if store is not None:
+            store.close()
+        else:
+            db.conn.close()
     all_ms = [x[2] for x in lat]
     by_kind = {
         k: {
@@ -256,16 +309,20 @@ def run(
     *,
     sizes: tuple[int, ...] | None = None,
     out_dir: Path | None = None,
+    backend: str = "sqlite",
 ) -> dict[str, Any]:
     out = out_dir or RESULTS
     out.mkdir(parents=True, exist_ok=True)
     sizes = sizes or ((20_000,) if quick else (100_000, 1_000_000) if full else (100_000,))
     qs = queries()
     rows = []
+    pg_rows = []
     for n in sizes:
         path, meta = build(n, out)
         figures = measure(path, qs)
         rows.append({"articles": n, "db": path.name, "insert": meta, **figures})
+        if backend == "postgres":
+            pg_rows.append({"articles": n, **measure(pg_archive(n, path), qs)})
     data: dict[str, Any] = {
         "params": {
             "sizes": list(sizes),
@@ -293,6 +350,10 @@ def run(
             f"{last['p95_ms']:.0f} ms, p50 {last['p50_ms']:.0f} ms",
         )
     data["targets"] = [t]
+    if backend == "postgres":
+        data["postgres"] = pg_rows
+        data["targets"].append(_pg_target(pg_rows))
+        _pg_table(rows, pg_rows)
     table(
         "archive: insert rate and search latency (bm25 + snippet, LIMIT 20)",
         [
@@ -327,3 +388,32 @@ def run(
         )
     save("archive", data, out)
     return data
+
+
+def _pg_target(pg_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    big = next((r for r in pg_rows if r["articles"] >= 1_000_000), None)
+    name = "archive: PostgreSQL word queries p95 < 150 ms at 1M"
+    if big is None:
+        last = pg_rows[-1]
+        word = last["by_kind"]["word"]["p95_ms"]
+        return target(
+            name, None, f"1M not run (use --full); at {last['articles']:,}: {word:.0f} ms"
+        )
+    word = big["by_kind"]["word"]["p95_ms"]
+    return target(name, word < 150, f"word p95 {word:.0f} ms, all kinds p95 {big['p95_ms']:.0f} ms")
+
+
+def _pg_table(rows: list[dict[str, Any]], pg_rows: list[dict[str, Any]]) -> None:
+    out = []
+    for lite, pg in zip(rows, pg_rows, strict=True):
+        for kind in lite["by_kind"]:
+            a, b = lite["by_kind"][kind], pg["by_kind"][kind]
+            out.append([lite["articles"], kind, a["p50_ms"], a["p95_ms"], b["p50_ms"], b["p95_ms"]])
+        out.append(
+            [lite["articles"], "all", lite["p50_ms"], lite["p95_ms"], pg["p50_ms"], pg["p95_ms"]]
+        )
+    table(
+        "archive: the same queries, FTS5 beside PostgreSQL (LIMIT 20, snippets)",
+        ["articles", "kind", "FTS5 p50", "FTS5 p95", "PG p50", "PG p95"],
+        out,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from cli import alerts, archive, feeds, service, tools, watches
+from cli import alerts, archive, db, feeds, service, tools, watches
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -26,6 +26,7 @@ COMMANDS: dict[str, Command] = {
     "search": archive.cmd_search,
     "matches": archive.cmd_matches,
     "serve": archive.cmd_serve,
+    "db": db.cmd_db,
     "bench": tools.cmd_bench,
     "demo": tools.cmd_demo,
 }

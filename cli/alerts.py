@@ -23,7 +23,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             say(f"{n} alert(s) re-queued")
             return 0 if n else 1
         rows = store.list_alerts(args.status, args.limit)
-    table = Table("id", "status", "watch", "channel", "tries", "title", "error / sent")
+    table = Table("id", "status", "watch", "channel", "tries", "title", "error / sent / worker")
     for r in rows:
         table.add_row(
             *map(
@@ -35,12 +35,19 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                     r["channel"],
                     str(r["attempts"]),
                     (r["title"] or "")[:50],
-                    r["last_error"] or r["sent_at"] or "",
+                    _state(r),
                 ),
             )
         )
     out.print(table)
     return 0
+
+
+def _state(row: dict[str, object]) -> str:
+    """Why it is where it is: the error, when it was sent, or which worker is sending it."""
+    if row["status"] == "sending" and row.get("lease_owner"):
+        return f"being sent by {row['lease_owner']}"
+    return str(row["last_error"] or row["sent_at"] or "")
 
 
 def cmd_notify(args: argparse.Namespace) -> int:

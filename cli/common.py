@@ -52,7 +52,12 @@ def parse_when(value: str | None, *, name: str) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def db_path(args: argparse.Namespace) -> Path:
+def db_path(args: argparse.Namespace) -> Path | str:
+    """The archive to read: --db FILE, else the config's (its PostgreSQL URL when set)."""
+    if not getattr(args, "db", None):
+        s = settings_mod.load(args.config)
+        if s.storage.url:
+            return s.storage.url
     path = Path(args.db) if getattr(args, "db", None) else settings_mod.load(args.config).db_path
     if not path.exists():
         raise StorageError(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
@@ -32,9 +32,18 @@ def _when(dt: datetime | None, never: str = "never") -> str:
     return f"{dt:%Y-%m-%d %H:%M} UTC" if dt else never
 
 
+def holder(feed: FeedState) -> str | None:
+    """The worker polling the feed right now (its lease has not run out), or None."""
+    if feed.lease_owner and feed.lease_until and feed.lease_until > datetime.now(UTC):
+        return feed.lease_owner
+    return None
+
+
 def schedule_text(feed: FeedState) -> str:
     if not feed.enabled:
         return "-"
+    if held := holder(feed):
+        return f"polling now: {held}"
     moved = f"; moved to {feed.current_url}" if feed.current_url != feed.url else ""
     reason = feed.interval_reason or "first poll"
     if "until" in reason:  # backoff / Retry-After already say when
@@ -57,6 +66,7 @@ def as_dict(feed: FeedState) -> dict[str, Any]:
     """JSON-ready: times as ISO 8601 UTC strings, the error kind as its name."""
     data = {k: _json(v) for k, v in dataclasses.asdict(feed).items()}
     data["status"] = status(feed)
+    data["held_by"] = holder(feed)
     data["hint"] = hint(feed) if feed.consecutive_errors or not feed.enabled else None
     return data
 

@@ -33,6 +33,20 @@ def cmd_once(args: argparse.Namespace) -> int:
     return 0
 
 
+def describe_archive(s: Settings) -> str:
+    """Backend, where, schema version (a PostgreSQL archive is connected to and migrated)."""
+    from storage import Store
+    from storage.pg import redact
+
+    if not s.storage.url and not s.db_path.exists():
+        return f"SQLite {s.db_path} (not created yet)"
+    with Store.open(s.database) as store:
+        version = store.schema_version()
+    if s.storage.url:
+        return f"PostgreSQL {redact(s.storage.url)}, schema {version}"
+    return f"SQLite {s.db_path}, schema {version}"
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     import notifiers
     from service.wiring import build_ruleset
@@ -41,7 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     chans = notifiers.build_all(s)  # validates each channel's options
     ruleset = build_ruleset(s)
     say(f"config: {Path(args.config).resolve()}")
-    say(f"archive: {s.db_path}")
+    say(f"archive: {describe_archive(s)}")
     say(
         f"http: timeout {s.http.timeout:g}s, concurrency {s.http.concurrency} "
         f"({s.http.per_host} per host), body cap {s.http.max_bytes} bytes, "

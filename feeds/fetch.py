@@ -18,7 +18,7 @@ import dataclasses
 import ssl
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, nullcontext
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from types import TracebackType
@@ -48,8 +48,11 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PERMANENT = frozenset({301, 308})
 
 
-def make_client(http: settings.HttpSettings, *, resolver: Resolver | None = None) -> Fetcher:
-    """Build the one Fetcher of the process from ``[http]`` settings."""
+def make_client(
+    http: settings.HttpSettings, *, resolver: Resolver | None = None, host_gate: Any = None
+) -> Fetcher:
+    """Build the one Fetcher of the process from ``[http]`` settings. ``host_gate``: an
+    object whose ``slot(host)`` bounds a host fleet-wide (storage/hostgate.py), or None."""
     client = httpx.AsyncClient(
         headers={"User-Agent": http.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=httpx.Timeout(http.timeout),
@@ -58,7 +61,7 @@ def make_client(http: settings.HttpSettings, *, resolver: Resolver | None = None
         trust_env=False,
         cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),  # never store cookies
     )
-    return Fetcher(http, client, resolver or guard.system_resolver)
+    return Fetcher(http, client, resolver or guard.system_resolver, host_gate)
 
 
 @dataclasses.dataclass
@@ -71,9 +74,14 @@ class Fetcher:
     """GETs URLs through one shared client; an async context manager."""
 
     def __init__(
-        self, http: settings.HttpSettings, client: httpx.AsyncClient, resolver: Resolver
+        self,
+        http: settings.HttpSettings,
+        client: httpx.AsyncClient,
+        resolver: Resolver,
+        host_gate: Any = None,
     ) -> None:
         self._http = http
+        self._gate = host_gate
         self._client = client
         self._resolver = resolver
         self._global = asyncio.Semaphore(http.concurrency)
@@ -130,11 +138,12 @@ class Fetcher:
 
     @asynccontextmanager
     async def _host_slot(self, host: str) -> AsyncIterator[None]:
-        """Hold one of the ``per_host`` slots of ``host``; forget the host when idle."""
+        """Hold one of the ``per_host`` slots of ``host`` (in this process, then in the fleet
+        when a host gate is given); forget the host when idle."""
         slot = self._hosts.setdefault(host, _Slot(asyncio.Semaphore(self._http.per_host)))
         slot.users += 1
         try:
-            async with slot.semaphore:
+            async with slot.semaphore, self._gate.slot(host) if self._gate else nullcontext():
                 yield
         finally:
             slot.users -= 1

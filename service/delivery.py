@@ -201,7 +201,12 @@ class Delivery:
             store.mark_failed(ids, f"no channel named {channel!r} in the config")
             report.failed += len(ids)
             return
-        store.mark_sending(ids, self.clock())
+        claimed = set(store.mark_sending(ids, self.clock()))
+        if len(claimed) < len(ids):  # another worker took some (or sent them) meanwhile
+            alerts = [a for a in alerts if a.id in claimed]
+            ids = [a.id for a in alerts]
+            if not alerts:
+                return
         try:
             receipt = notifier.send_digest(alerts, label) if label else notifier.send(alerts[0])
             self._sent[channel].append(self.clock())

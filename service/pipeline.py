@@ -3,7 +3,8 @@
 
     poll_due_feeds(ctx, now)
      ├─ resume articles a crash left unprocessed
-     └─ for each due feed, concurrently (the Fetcher bounds it globally and per host):
+     ├─ claim due feeds a few at a time (a lease each: other workers of a fleet skip them)
+     └─ for each claimed feed, concurrently (the Fetcher bounds it globally and per host):
          fetch -> 304 / same hash: record, done
                -> parse (in a thread) -> save_entries (NEW articles only) -> process_articles
                -> record_success (next check)            errors -> record_failure (backoff)
@@ -39,6 +40,8 @@ from models import Article, FeedState, FetchResult, Plan, PollFailure, PollOutco
 from settings import FeedSettings, Settings, as_template, fetch_url
 from storage import Store
 from storage.archive import Processed
+from storage.claims import EVERYTHING
+from storage.db import iso
 
 log = logging.getLogger("newsbot.pipeline")
 
@@ -83,6 +86,7 @@ class CycleReport:
     feeds: list[FeedReport] = field(default_factory=list)
     resumed: int = 0
     seconds: float = 0.0
+    takeovers: int = 0  # feeds claimed from another worker's expired lease
 
     @property
     def new(self) -> int:
@@ -108,6 +112,7 @@ async def poll_due_feeds(
     started = time.monotonic()
     now = now or utcnow()
     report = CycleReport()
+    report.takeovers = ctx.store.reclaim_feed_leases()
     leftovers = ctx.store.unprocessed()
     if leftovers:
         log.info("resuming %d unprocessed articles", len(leftovers))
@@ -115,18 +120,7 @@ async def poll_due_feeds(
         report.resumed = len(leftovers) - len(
             ctx.store.unprocessed_among([a.id for a in leftovers])
         )
-    due = ctx.store.all_feeds() if everything else ctx.store.feeds_due(now)
-    due = [f for f in due if f.enabled]
-    gate = asyncio.Semaphore(max(ctx.settings.http.concurrency * 2, 4))
-
-    async def one(feed: FeedState) -> FeedReport | None:
-        async with gate:
-            if ctx.stop.is_set():
-                return None
-            return await poll_feed(ctx, feed, now)
-
-    results = await asyncio.gather(*(one(f) for f in due))
-    report.feeds = [r for r in results if r is not None]
+    report.feeds = await _poll_claimed(ctx, now, everything, report)
     report.seconds = time.monotonic() - started
     if len(report.feeds) > 1 and len(report.failed) == len(report.feeds):
         log.warning(
@@ -134,6 +128,57 @@ async def poll_due_feeds(
             "`bot.py demo` shows the bot at work offline"
         )
     return report
+
+
+async def _poll_claimed(
+    ctx: Context, now: datetime, everything: bool, cycle: CycleReport
+) -> list[FeedReport]:
+    """Claim due feeds as polling slots free up and poll them: in a fleet each worker takes
+    what it can handle now and leaves the rest to the others. A feed whose poll could not be
+    recorded is released and not claimed again this cycle."""
+    width = max(ctx.settings.http.concurrency * 2, 4)
+    running: set[asyncio.Task[FeedReport]] = set()
+    reports: list[FeedReport] = []
+    retry_later: list[int] = []
+    queue = _claim(ctx, EVERYTHING, 1 << 30, [], cycle) if everything else []  # `once`: all
+    more = not everything
+    while True:
+        room = width - len(running)
+        if more and room > 0 and not queue and not ctx.stop.is_set():
+            queue = _claim(ctx, iso(now), room, retry_later, cycle)
+            more = len(queue) == room
+        while queue and len(running) < width and not ctx.stop.is_set():
+            feed = queue.pop(0)
+            running.add(asyncio.create_task(poll_feed(ctx, feed, now), name=str(feed.id)))
+        if not running:
+            for feed in queue:  # stopped before they started: free for the others now
+                _release(ctx, feed.id)
+            return reports
+        done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            reports.append(task.result())
+            if reports[-1].status == "error":
+                retry_later.append(int(task.get_name()))
+                _release(ctx, int(task.get_name()))
+
+
+def _claim(
+    ctx: Context, due_by: str, limit: int, skip: list[int], cycle: CycleReport
+) -> list[FeedState]:
+    try:
+        feeds = ctx.store.claim_feeds(due_by, limit, skip_ids=skip)
+        cycle.takeovers += ctx.store.last_takeovers
+        return feeds
+    except NewsbotError as err:  # e.g. a full disk: nothing polled, the next tick retries
+        log.error("cannot claim due feeds, retried next tick: %s", err.render())
+        return []
+
+
+def _release(ctx: Context, feed_id: int) -> None:
+    try:
+        ctx.store.release_feeds([feed_id])
+    except NewsbotError as err:  # the lease then expires by itself
+        log.error("feed %d: lease not released: %s", feed_id, err.render())
 
 
 async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:

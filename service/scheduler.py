@@ -15,6 +15,7 @@ import asyncio
 import logging
 import signal
 import threading
+import time
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,10 +23,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from errors import NewsbotError
 from matching.rules import Ruleset
 from service.delivery import Delivery
+from service.keeper import LeaseKeeper
+from service.metrics import Metrics
 from service.pipeline import CycleReport
 from service.wiring import open_store, poll_cycle
 from settings import Settings
 from storage import Store
+from storage.pg import redact
 
 log = logging.getLogger("newsbot.service")
 DELIVER_EVERY = 5.0
@@ -39,11 +43,14 @@ class Service:
         self.stop = threading.Event()
         self.delivery = Delivery.from_settings(settings)  # one rate-limit window per process
         self.sched: BackgroundScheduler | None = None
+        self.metrics = Metrics(settings.polling.tick)
 
     def tick(self) -> None:
         try:
-            with Store.open(self.settings.db_path) as store:
+            with Store.open(self.settings.database) as store:
+                due = store.count_due(datetime.now(UTC))
                 report = asyncio.run(self._cycle(store))
+            self.metrics.ticked(report, due)
             if report.alerts or report.resumed:
                 self._deliver_now()
             if report.feeds or report.resumed:
@@ -56,6 +63,7 @@ class Service:
                     report.seconds,
                 )
         except NewsbotError as err:
+            self.metrics.tick_failed(err.message)
             log.error("tick failed, will retry: %s", err.render())
 
     async def _cycle(self, store: Store) -> CycleReport:
@@ -78,8 +86,11 @@ class Service:
 
     def deliver(self) -> None:
         try:
-            with Store.open(self.settings.db_path) as store:
-                self.delivery.due(store)
+            started = time.monotonic()
+            with Store.open(self.settings.database) as store:
+                report = self.delivery.due(store)
+                outbox = store.alert_counts()
+            self.metrics.delivered(report, time.monotonic() - started, outbox)
         except NewsbotError as err:
             log.error("delivery failed, will retry: %s", err.render())
 
@@ -103,14 +114,22 @@ class Service:
             "newsbot running: %d feeds, %d watches, archive %s",
             len(self.settings.feeds),
             len(self.settings.watches),
-            self.settings.db_path,
+            redact(self.settings.database),
         )
+        listen = self.settings.metrics.listen
+        server = self.metrics.serve(listen) if listen else None
+        if server is not None:
+            log.info("metrics on http://%s/metrics and /healthz", listen)
+        keeper = LeaseKeeper(self.settings.database).__enter__()
         sched.start()
         try:
             self.stop.wait()
         finally:
             log.info("stopping: finishing the work in flight")
             sched.shutdown(wait=True)
+            keeper.__exit__(None, None, None)
+            if server is not None:
+                server.shutdown()
             self.delivery.close()
             log.info("stopped")
 

@@ -15,6 +15,7 @@ from errors import ConfigError, PlaceError, QueryError
 from feeds.fetch import Resolver, make_client
 from matching.rules import Ruleset
 from service.delivery import Delivery, DeliveryReport
+from service.keeper import LeaseKeeper
 from service.pipeline import Context, CycleReport, poll_due_feeds, utcnow
 from settings import Settings
 from storage import Store
@@ -33,7 +34,7 @@ def build_ruleset(settings: Settings) -> Ruleset:
 
 
 def open_store(settings: Settings) -> Store:
-    store = Store.open(settings.db_path)
+    store = Store.open(settings.database)
     store.sync_feeds(settings.feeds, utcnow())
     return store
 
@@ -49,12 +50,18 @@ async def poll_cycle(
     stop: Any = None,
     now: Any = None,
 ) -> CycleReport:
-    """One poll cycle with a fresh shared HTTP client (``now`` injects the clock)."""
-    async with make_client(settings.http, resolver=resolver) as fetcher:
-        ctx = Context(settings, store, fetcher, ruleset, rng or random.Random())
-        if stop is not None:
-            ctx.stop = stop
-        return await poll_due_feeds(ctx, now, everything=everything)
+    """One poll cycle with a fresh shared HTTP client (``now`` injects the clock). On
+    PostgreSQL the per-host limit holds for the whole fleet (storage/hostgate.py)."""
+    gate = store.host_gate(settings.http.per_host)
+    try:
+        async with make_client(settings.http, resolver=resolver, host_gate=gate) as fetcher:
+            ctx = Context(settings, store, fetcher, ruleset, rng or random.Random())
+            if stop is not None:
+                ctx.stop = stop
+            return await poll_due_feeds(ctx, now, everything=everything)
+    finally:
+        if gate is not None:
+            await gate.aclose()
 
 
 def run_once(
@@ -66,7 +73,7 @@ def run_once(
 ) -> tuple[CycleReport, DeliveryReport]:
     """Poll every configured feed once, process everything, deliver what is due."""
     ruleset = ruleset if ruleset is not None else build_ruleset(settings)
-    with open_store(settings) as store:
+    with open_store(settings) as store, LeaseKeeper(settings.database):
         report = asyncio.run(
             poll_cycle(settings, store, ruleset, everything=True, resolver=resolver)
         )

@@ -8,14 +8,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
 from feeds.identity import GuidMode, article_url, content_hash, entry_key, normalize_url
 from models import Article, Entry, FeedState, Match, ResolvedPlace
-from storage.db import from_iso, iso, write
+from storage.db import from_iso, iso, lock_keys, write
+from storage.outbox import OWNER
 from storage.places import insert_article_places, write_home_regions
 from storage.stories import Clusterer, StoryStore
 from storage.story_alerts import StoryAlerts
@@ -55,6 +56,21 @@ def _article(row: dict[str, Any]) -> Article:
     )
 
 
+def _decision_keys(done: Sequence[Processed]) -> list[str]:
+    """What two workers completing articles at once could both take for 'the first of its
+    kind' (a canonical URL, a text, a headline): locked for the transaction on PostgreSQL."""
+    keys: list[str] = []
+    for d in done:
+        canonical = d.meta.get("canonical_url")
+        title_key = _title_key(d.article.title)
+        keys += [f"url:{d.article.url}", f"title:{title_key}" if title_key else ""]
+        if canonical:
+            keys.append(f"url:{normalize_url(canonical)}")
+        if len(d.text) >= MIN_DEDUP_TEXT:
+            keys.append(f"text:{content_hash(d.text)}")
+    return keys
+
+
 def _summary(entry: Entry) -> str:
     return entry.content if len(entry.content) > len(entry.summary) else entry.summary
 
@@ -76,6 +92,9 @@ class ArchiveStore(StoryAlerts, StoryStore):
         the archive (another feed, or a changed guid) only gains a membership row."""
         new: list[int] = []
         with write(self.db):
+            # Two workers saving feeds that share links wait for each other here, in one
+            # order, instead of deadlocking on each other's inserted rows (PostgreSQL).
+            lock_keys(self.db, [f"url:{article_url(e)}" for e in entries])
             for entry in entries:
                 article_id = self._save_entry(feed, entry, mode, now, alerting)
                 if article_id is not None:
@@ -100,10 +119,11 @@ class ArchiveStore(StoryAlerts, StoryStore):
         new_id = None
         if existing:
             article_id = existing[0]
-        else:
-            article_id = new_id = self.db.execute(
+        else:  # another worker may insert the same URL right now: its row wins, ours is none
+            inserted = self.db.execute(
                 "INSERT INTO articles (url, link, title, summary, author, published,"
-                " first_seen_at, feed, content_hash, alerting) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                " first_seen_at, feed, content_hash, alerting) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (url) DO NOTHING RETURNING id",
                 [
                     url,
                     entry.link or url,
@@ -116,11 +136,18 @@ class ArchiveStore(StoryAlerts, StoryStore):
                     content_hash(entry.title, entry.summary),
                     int(alerting),
                 ],
-            ).lastrowid
-            self._new_story(int(new_id or 0), entry.title, iso(entry.published or now), now)
+            ).fetchone()
+            if inserted:
+                article_id = new_id = inserted[0]
+            else:
+                article_id = self.db.execute(
+                    "SELECT id FROM articles WHERE url = ?", [url]
+                ).fetchone()[0]
+            if new_id is not None:
+                self._new_story(int(new_id), entry.title, iso(entry.published or now), now)
         self.db.execute(
-            "INSERT OR IGNORE INTO feed_entries (feed_id, entry_key, article_id, first_seen_at)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO feed_entries (feed_id, entry_key, article_id, first_seen_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [feed.id, key, article_id, iso(now)],
         )
         return new_id
@@ -134,8 +161,13 @@ class ArchiveStore(StoryAlerts, StoryStore):
         )
 
     def unprocessed(self, limit: int = 500) -> list[Article]:
+        """Articles a crash left half done; not those of a feed another live worker is
+        polling right now (it is processing them)."""
         rows = self.db.query(
-            "SELECT * FROM articles WHERE processed = 0 ORDER BY id LIMIT ?", [limit]
+            "SELECT * FROM articles WHERE processed = 0 AND NOT EXISTS (SELECT 1 FROM"
+            " feed_entries fe JOIN feeds f ON f.id = fe.feed_id WHERE fe.article_id = articles.id"
+            " AND f.lease_owner != ? AND f.lease_until > ?) ORDER BY id LIMIT ?",
+            [OWNER, iso(datetime.now(UTC)), limit],
         )
         return [_article(r) for r in rows]
 
@@ -201,6 +233,9 @@ class ArchiveStore(StoryAlerts, StoryStore):
         ok = False
         try:
             with write(self.db):
+                # a clusterer compares with every recent story: one decider at a time, fleet-wide
+                keys = _decision_keys(done) + (["stories"] if clusterer is not None else [])
+                lock_keys(self.db, keys)
                 if clusterer is not None:
                     clusterer.begin(self, now)
                 queued = sum(self._complete(d, channels, now, clusterer, threads) for d in done)
@@ -302,9 +337,10 @@ class ArchiveStore(StoryAlerts, StoryStore):
         for m in matches:
             p = m.place
             self.db.execute(
-                "INSERT OR IGNORE INTO matches (article_id, watch, kind, term, matched_text,"
+                "INSERT INTO matches (article_id, watch, kind, term, matched_text,"
                 ' field, start, "end", snippet, geonameid, place, country_code, admin1,'
-                " latitude, longitude, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " latitude, longitude, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT DO NOTHING",
                 [
                     article_id,
                     m.watch,

@@ -7,7 +7,7 @@ can fail with SQLITE_BUSY at once); each thread opens its own connection.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +62,11 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
 @contextmanager
 def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One write transaction (BEGIN IMMEDIATE ... COMMIT); rolled back on any error.
-    sqlite3 errors are re-raised as StorageError."""
+    sqlite3 errors are re-raised as StorageError. On PostgreSQL: BEGIN ... COMMIT."""
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        with db.transaction():  # type: ignore[attr-defined]
+            yield db
+        return
     conn = db.conn
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -79,3 +83,16 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+def dialect(db: object) -> str:
+    """'sqlite' or 'postgresql': for the few statements the two engines spell differently."""
+    return str(getattr(db, "dialect", "sqlite"))
+
+
+def lock_keys(db: object, keys: Iterable[str]) -> None:
+    """Inside a write transaction: serialise deciders about the same keys across processes.
+    SQLite needs nothing (BEGIN IMMEDIATE already admits one writer); PostgreSQL takes
+    transaction-scoped advisory locks."""
+    if dialect(db) == "postgresql":
+        db.lock_keys(keys)  # type: ignore[attr-defined]

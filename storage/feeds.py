@@ -13,11 +13,19 @@ import sqlite_utils
 from errors import ErrorKind
 from models import FeedState, Notice, PollFailure, PollSuccess
 from settings import FeedSettings
-from storage.db import from_iso, iso, write
+from storage.db import from_iso, iso, lock_keys, write
+from storage.outbox import OWNER
 
 _FIELDS = {f.name for f in dataclasses.fields(FeedState)}
 _COLUMNS = _FIELDS - {"articles"}
-_TIMES = ("next_check_at", "last_checked_at", "last_success_at", "failing_since", "retry_until")
+_TIMES = (
+    "next_check_at",
+    "last_checked_at",
+    "last_success_at",
+    "failing_since",
+    "retry_until",
+    "lease_until",
+)
 
 
 def _row(row: dict[str, Any]) -> FeedState:
@@ -100,13 +108,14 @@ class FeedStore:
         articles stay in the archive)."""
         stamp = iso(now)
         with write(self.db):
+            lock_keys(self.db, ["newsbot:sync_feeds"])  # workers starting together
             existing = {r["name"]: r for r in self.db.query("SELECT * FROM feeds")}
             for f in feeds:
                 old = existing.pop(f.name, None)
                 if old is None:
                     self.db.execute(
                         "INSERT INTO feeds (name, url, current_url, enabled, next_check_at,"
-                        " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        " created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
                         [f.name, f.url, f.url, int(f.enabled), stamp, stamp],
                     )
                     continue
@@ -163,6 +172,7 @@ class FeedStore:
             self.db.execute("UPDATE feeds SET polls = polls + 1 WHERE id = ?", [feed_id])
             self._update(feed_id, _success_columns(outcome, now))
             self._notice(feed_id, notices, now)
+            self._release(feed_id)
 
     def record_failure(
         self,
@@ -181,6 +191,15 @@ class FeedStore:
             )
             self._update(feed_id, _failure_columns(outcome, now))
             self._notice(feed_id, notices, now)
+            self._release(feed_id)
+
+    def _release(self, feed_id: int) -> None:
+        """The poll is recorded: our lease on the feed (storage/claims.py) ends with it."""
+        self.db.execute(
+            "UPDATE feeds SET lease_owner = NULL, lease_until = NULL"
+            " WHERE id = ? AND lease_owner = ?",
+            [feed_id, OWNER],
+        )
 
     def _update(self, feed_id: int, values: dict[str, Any]) -> None:
         """UPDATE feeds with known column names (plain SQL: this runs once per poll)."""

@@ -295,3 +295,12 @@ def m010_feed_outcome(db: sqlite_utils.Database) -> None:
         "UPDATE feeds SET last_http_status = CAST(substr(last_status, 6, 3) AS INTEGER)"
         " WHERE last_status GLOB 'HTTP [0-9][0-9][0-9]'"
     )
+
+
+@MIGRATIONS()
+def m011_feed_leases(db: sqlite_utils.Database) -> None:
+    """Who polls a feed now, and until when (a fleet on PostgreSQL shares the feeds by these
+    leases; on SQLite they keep a restarted process from polling what a live one holds)."""
+    db.execute("ALTER TABLE feeds ADD COLUMN lease_owner TEXT")
+    db.execute("ALTER TABLE feeds ADD COLUMN lease_until TEXT")
+    db.execute("CREATE INDEX feeds_leased ON feeds(lease_owner) WHERE lease_owner IS NOT NULL")

@@ -13,15 +13,16 @@ import hashlib
 import os
 import secrets
 import socket
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlite_utils
 
 from models import Alert, Match, Place
-from storage.db import from_iso, iso, write
+from storage.db import dialect, from_iso, iso, write
 
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(seconds=30)  # renewed while a send runs (storage/claims.py)
 OWNER = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
@@ -40,6 +41,26 @@ def _alive(owner: str) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def reclaim_dead(
+    db: Any, table: str, where: str, assignments: str, values: Sequence[Any] = ()
+) -> int:
+    """``UPDATE table SET assignments`` on the rows (matching ``where``) whose lease owner is a
+    process of this host that is gone; returns how many."""
+    owners = db.execute(
+        f"SELECT DISTINCT lease_owner FROM {table} WHERE {where} AND lease_owner IS NOT NULL"
+    ).fetchall()
+    dead = [o for (o,) in owners if o != OWNER and not _alive(o)]
+    if not dead:
+        return 0
+    marks = ",".join("?" * len(dead))
+    with write(db):
+        cur = db.execute(
+            f"UPDATE {table} SET {assignments} WHERE {where} AND lease_owner IN ({marks})",
+            [*values, *dead],
+        )
+    return int(cur.rowcount)
 
 
 def alert_id(watch: str, article_url: str, channel: str) -> str:
@@ -114,43 +135,37 @@ class OutboxStore:
         )
 
     def _set(self, alert_ids: list[str], assignments: str, values: list[Any]) -> None:
-        """One transaction: ``UPDATE alerts SET <assignments>`` for each id."""
+        """One transaction: ``UPDATE alerts SET <assignments>`` for the ids."""
         with write(self.db):
-            self.db.conn.executemany(
-                f"UPDATE alerts SET {assignments} WHERE id = ?",
-                [[*values, aid] for aid in alert_ids],
-            )
+            for start in range(0, len(alert_ids), 500):
+                chunk = alert_ids[start : start + 500]
+                self.db.execute(
+                    f"UPDATE alerts SET {assignments} WHERE id IN ({','.join('?' * len(chunk))})",
+                    [*values, *chunk],
+                )
 
-    def mark_sending(self, alert_ids: list[str], now: datetime) -> None:
-        """Take a lease before sending, so another process or a restart does not send it
-        at the same time; counts the attempt."""
-        self._set(
-            alert_ids,
-            "status = 'sending', attempts = attempts + 1, next_attempt_at = ?, lease_owner = ?",
-            [iso(now + LEASE), OWNER],
-        )
+    def mark_sending(self, alert_ids: list[str], now: datetime) -> list[str]:
+        """Claim alerts before sending them: a lease (status 'sending', owner, expiry) taken
+        only on rows still due, so two workers, or a restart, never send one at once.
+        Counts the attempt. Returns the ids this call claimed (the others: someone else's)."""
+        lock = " FOR UPDATE SKIP LOCKED" if dialect(self.db) == "postgresql" else ""
+        marks = ",".join("?" * len(alert_ids))
+        with write(self.db):
+            rows = self.db.execute(
+                "UPDATE alerts SET status = 'sending', attempts = attempts + 1,"
+                " next_attempt_at = ?, lease_owner = ? WHERE id IN (SELECT id FROM alerts"
+                f" WHERE id IN ({marks}) AND status IN ('pending', 'sending')"
+                f" AND next_attempt_at <= ?{lock}) RETURNING id",
+                [iso(now + LEASE), OWNER, *alert_ids, iso(now)],
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def reclaim_leases(self, now: datetime) -> int:
         """Leases held by a process that died (killed between send and mark) are due now,
         not when the lease runs out: they are resent at once with the same id."""
-        owners = [
-            r[0]
-            for r in self.db.execute(
-                "SELECT DISTINCT lease_owner FROM alerts WHERE status = 'sending'"
-                " AND lease_owner IS NOT NULL"
-            ).fetchall()
-        ]
-        dead = [o for o in owners if o != OWNER and not _alive(o)]
-        if not dead:
-            return 0
-        marks = ",".join("?" * len(dead))
-        with write(self.db):
-            cur = self.db.execute(
-                f"UPDATE alerts SET next_attempt_at = ? WHERE status = 'sending'"
-                f" AND lease_owner IN ({marks})",
-                [iso(now), *dead],
-            )
-        return cur.rowcount
+        return reclaim_dead(
+            self.db, "alerts", "status = 'sending'", "next_attempt_at = ?", [iso(now)]
+        )
 
     def mark_sent(self, alert_ids: list[str], now: datetime, receipt: str) -> None:
         self._set(
@@ -174,11 +189,16 @@ class OutboxStore:
         return list(
             self.db.query(
                 f"SELECT id, status, watch, channel, title, attempts, next_attempt_at,"
-                f" last_error, created_at, sent_at FROM alerts {where}"
+                f" last_error, created_at, sent_at, lease_owner FROM alerts {where}"
                 f" ORDER BY created_at DESC LIMIT ?",
                 [*args, limit],
             )
         )
+
+    def alert_counts(self) -> dict[str, int]:
+        """Alerts in the outbox by status (pending, sending, sent, failed)."""
+        rows = self.db.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall()
+        return {r[0]: int(r[1]) for r in rows}
 
     def retry_alert(self, alert_id_prefix: str, now: datetime) -> int:
         """Re-queue failed alerts whose id starts with the prefix ('all' for every one)."""
@@ -199,9 +219,9 @@ class OutboxStore:
         queued = 0
         for channel in channels:
             cur = self.db.execute(
-                "INSERT OR IGNORE INTO alerts (id, kind, watch, channel, title, body, status,"
+                "INSERT INTO alerts (id, kind, watch, channel, title, body, status,"
                 " next_attempt_at, created_at) VALUES (?, 'notice', 'feed health', ?, ?, ?,"
-                " 'pending', ?, ?)",
+                " 'pending', ?, ?) ON CONFLICT DO NOTHING",
                 [alert_id("notice", key, channel), channel, title, body, iso(now), iso(now)],
             )
             queued += cur.rowcount

@@ -23,11 +23,15 @@ def insert_article_places(
 ) -> None:
     """Replace the article's resolved places (called inside a write transaction)."""
     db.execute("DELETE FROM article_places WHERE article_id = ?", [article_id])
-    db.conn.executemany(
-        "INSERT OR REPLACE INTO article_places (article_id, geonameid, name, country_code,"
-        " admin1, latitude, longitude, mentions, written) VALUES (?,?,?,?,?,?,?,?,?)",
-        [
-            (
+    for r in places:  # the same place twice in one list: the last one wins
+        db.execute(
+            "INSERT INTO article_places (article_id, geonameid, name, country_code, admin1,"
+            " latitude, longitude, mentions, written) VALUES (?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (article_id, geonameid) DO UPDATE SET name = excluded.name,"
+            " country_code = excluded.country_code, admin1 = excluded.admin1,"
+            " latitude = excluded.latitude, longitude = excluded.longitude,"
+            " mentions = excluded.mentions, written = excluded.written",
+            [
                 article_id,
                 r.place.geonameid,
                 r.place.name,
@@ -37,10 +41,8 @@ def insert_article_places(
                 r.place.longitude,
                 r.mentions,
                 r.written,
-            )
-            for r in places
-        ],
-    )
+            ],
+        )
 
 
 def write_home_regions(db: sqlite_utils.Database, homes: Mapping[str, Mapping[str, float]]) -> None:

@@ -114,8 +114,8 @@ class Filters:
         if self.location:
             where.append(
                 f"EXISTS (SELECT 1 FROM matches m WHERE m.article_id = {row} AND"
-                " (m.place = ? COLLATE NOCASE OR m.term = ? COLLATE NOCASE"
-                " OR m.matched_text = ? COLLATE NOCASE))"
+                " (lower(m.place) = lower(?) OR lower(m.term) = lower(?)"
+                " OR lower(m.matched_text) = lower(?)))"
             )
             args += [self.location] * 3
         for gid in self.places:
@@ -179,6 +179,10 @@ def _pick(
 ) -> list[tuple[int, float]]:
     if not query:
         return _pick_listed(db, filters, limit, offset)
+    if getattr(db, "dialect", "sqlite") == "postgresql":  # tsvector instead of FTS5
+        from storage import pg_search
+
+        return pg_search.pick(db, query, filters, limit, offset, order)
     where, args = filters.sql("articles_fts.rowid")
     if order == "rank":
         return _pick_ranked(db, query, where, args, limit, offset)

@@ -167,8 +167,8 @@ class StoryStore:
 
     def _new_story(self, article_id: int, title: str, published: str, now: datetime) -> None:
         self.db.execute(
-            "INSERT OR IGNORE INTO stories (id, title, first_seen, last_seen, size, created_at)"
-            " VALUES (?, ?, ?, ?, 1, ?)",
+            "INSERT INTO stories (id, title, first_seen, last_seen, size, created_at)"
+            " VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT DO NOTHING",
             [article_id, title, published, published, iso(now)],
         )
         self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [article_id, article_id])
@@ -203,7 +203,7 @@ class StoryStore:
         rows = self.db.query(
             "SELECT a.id, a.story_id, a.title, a.summary, substr(a.text, 1, 600) AS head,"
             " a.published, a.feed, a.language, a.processed_at,"
-            " (SELECT group_concat(DISTINCT m.geonameid) FROM matches m"
+            " (SELECT group_concat(DISTINCT CAST(m.geonameid AS TEXT)) FROM matches m"
             "  WHERE m.article_id = a.id AND m.geonameid IS NOT NULL) AS places"
             " FROM articles a WHERE a.processed = 1 AND a.duplicate_of IS NULL"
             " AND a.processed_at >= ? AND a.published >= ? ORDER BY a.processed_at, a.id",

@@ -19,8 +19,9 @@ from storage.db import iso
 from storage.outbox import alert_id
 
 _INSERT = (
-    "INSERT OR IGNORE INTO alerts (id, kind, watch, channel, article_id, title, status,"
+    "INSERT INTO alerts (id, kind, watch, channel, article_id, title, status,"
     " next_attempt_at, created_at, story_id, thread_of) VALUES (?,?,?,?,?,?,'pending',?,?,?,?)"
+    " ON CONFLICT DO NOTHING"
 )
 
 
@@ -81,8 +82,8 @@ class StoryAlerts:
     ) -> int:
         """Record a later report of the story on its first alert; a follow-up if threaded."""
         self.db.execute(
-            "INSERT OR IGNORE INTO alert_reports (alert_id, article_id, created_at)"
-            " VALUES (?, ?, ?)",
+            "INSERT INTO alert_reports (alert_id, article_id, created_at)"
+            " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             [first, article.id, iso(now)],
         )
         if channel not in threads:

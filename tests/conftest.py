@@ -49,3 +49,32 @@ def gazetteer() -> object:
     from matching.places import Gazetteer
 
     return Gazetteer.load()
+
+
+# PostgreSQL: tests run in their own schemas of the server at NEWSBOT_TEST_DATABASE_URL (CI's
+# PostgreSQL 15), named for this session and dropped after, so parallel runs never collide.
+PG_URL = os.environ.get("NEWSBOT_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """The server's URL, or a skip saying why (a bare clone without PostgreSQL passes)."""
+    import psycopg
+
+    try:
+        psycopg.connect(PG_URL, connect_timeout=3).close()
+    except psycopg.Error as exc:
+        pytest.skip(f"no PostgreSQL at NEWSBOT_TEST_DATABASE_URL={PG_URL}: {exc}".strip())
+    yield PG_URL
+    from storage.pg import close_pools
+
+    close_pools()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh, empty schema for one test: its URL (search_path set in the URL)."""
+    from bench.pgschemas import temporary_schema
+
+    with temporary_schema(pg_server) as url:
+        yield url

@@ -45,3 +45,14 @@ def test_benchmarks_run_at_tiny_sizes(tmp_path):
     _check(web_pages.run(sizes=(300,), out_dir=tmp_path), "rows")
     for name in ("poll", "matching", "archive", "memory", "latency", "schedule_sim", "web"):
         assert (tmp_path / f"{name}.json").exists()
+
+
+def test_fleet_benchmark_runs_at_tiny_size(tmp_path, pg_server):
+    from bench import fleet
+
+    data = fleet.run(feeds=12, hosts=3, latency=0.05, fleets=(1, 2), out_dir=tmp_path)
+    _check(data, "rows")
+    assert [r["workers"] for r in data["rows"]] == [1, 2]
+    for r in data["rows"]:
+        assert r["min_requests_per_feed"] == r["max_requests_per_feed"] == 1
+        assert r["peak_per_host"] <= 2

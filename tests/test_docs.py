@@ -14,6 +14,7 @@ README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encodi
 
 SECTIONS = {
     "storage": settings.StorageSettings,
+    "metrics": settings.MetricsSettings,
     "http": settings.HttpSettings,
     "polling": settings.PollingSettings,
     "health": settings.HealthSettings,

@@ -14,9 +14,12 @@ from storage import Store
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "archive.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    target = (
+        tmp_path / "archive.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    )
+    s = Store.open(target)
     s.sync_feeds(
         [FeedSettings(url="http://a/feed", name="A"), FeedSettings(url="http://b/feed", name="B")],
         NOW,

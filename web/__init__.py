@@ -28,6 +28,7 @@ from datasette.database import Database
 from datasette.plugins import pm
 
 from settings import WatchSettings
+from storage.pg import is_url
 from web import guard, plugin
 from web.metadata import DB_NAME, SETTINGS, metadata
 from web.site import SITES, Site
@@ -42,11 +43,13 @@ def _register_plugin() -> None:
 
 
 def make_datasette(
-    db_path: Path, watches: Sequence[WatchSettings] = (), *, sql: bool = False
+    db_path: Path | str, watches: Sequence[WatchSettings] = (), *, sql: bool = False
 ) -> Datasette:
     """A Datasette over the archive at db_path (read-only), with newsbot's pages and policy;
     ``watches`` (the config's) tell each watch's page what the watch matches; ``sql`` lets
-    visitors run their own (read-only, time-limited) SQL in the explorer."""
+    visitors run their own (read-only, time-limited) SQL in the explorer. A PostgreSQL URL
+    serves the same pages (they call storage functions); the table explorer (/archive) is
+    for a SQLite file only."""
     _register_plugin()
     guard.quiet_tracebacks()
     ds = Datasette(
@@ -58,14 +61,15 @@ def make_datasette(
     guard.clean_pages(ds.jinja_env)
     ds.remove_database("_memory")  # added by Datasette when it is given no files
     plugin.OURS.add(ds)
-    SITES[ds] = Site(Path(db_path), watches)
+    SITES[ds] = Site(db_path if is_url(db_path) else Path(db_path), watches)
     plugin.patched_loader(ds)
-    ds.add_database(Database(ds, path=str(db_path), is_mutable=True), name=DB_NAME)
+    if not is_url(db_path):
+        ds.add_database(Database(ds, path=str(db_path), is_mutable=True), name=DB_NAME)
     return ds
 
 
 def serve(
-    db_path: Path,
+    db_path: Path | str,
     *,
     host: str = "127.0.0.1",
     port: int = 8001,
@@ -76,7 +80,7 @@ def serve(
     """Serve the archive until Ctrl-C; 0 when stopped."""
     import uvicorn
 
-    app = make_datasette(Path(db_path), watches, sql=sql).app()
+    app = make_datasette(db_path, watches, sql=sql).app()
     app = guard.host_check(app, guard.allowed_hosts(host, allow_hosts))
     shown = f"[{host}]" if ":" in host else host
     print(f"newsbot archive on http://{shown}:{port}/  (Ctrl-C stops)", flush=True)

@@ -15,6 +15,7 @@ from errors import NewsbotError
 from models import Place
 from settings import WatchSettings
 from storage import Store
+from storage.pg import is_url
 
 T = TypeVar("T")
 
@@ -39,7 +40,7 @@ class WatchDefinition:
 
 
 class Site:
-    def __init__(self, db_path: Path, watches: Sequence[WatchSettings] = ()) -> None:
+    def __init__(self, db_path: Path | str, watches: Sequence[WatchSettings] = ()) -> None:
         self.db_path = db_path
         self._watches = {w.name: w for w in watches}
         self._local = threading.local()
@@ -54,7 +55,13 @@ class Site:
 
     async def run(self, fn: Callable[[Store], T]) -> T:
         """fn(store) in a worker thread: storage calls block."""
-        return await asyncio.to_thread(lambda: fn(self.store()))
+        return await asyncio.to_thread(self._call, fn)
+
+    def _call(self, fn: Callable[[Store], T]) -> T:
+        if is_url(self.db_path):  # PostgreSQL: a pooled connection, borrowed for the call
+            with Store.open(self.db_path) as store:
+                return fn(store)
+        return fn(self.store())
 
     @property
     def watch_names(self) -> list[str]:
