@@ -92,7 +92,8 @@ class PlaceStore:
         """The places most articles resolved to: geonameid, name, country_code, articles."""
         return list(
             self.db.query(
-                "SELECT geonameid, name, country_code, admin1, count(*) AS articles"
+                "SELECT geonameid, max(name) AS name, max(country_code) AS country_code,"
+                " max(admin1) AS admin1, count(*) AS articles"
                 " FROM article_places GROUP BY geonameid ORDER BY articles DESC LIMIT ?",
                 [limit],
             )

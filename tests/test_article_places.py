@@ -37,9 +37,10 @@ def rules(gazetteer: Gazetteer) -> Ruleset:
     return compile_rules(watches, gazetteer)
 
 
-@pytest.fixture
-def store(tmp_path, rules: Ruleset):
-    s = Store.open(tmp_path / "a.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path, rules: Ruleset):
+    pg = request.param == "postgresql"
+    s = Store.open(request.getfixturevalue("pg_url") if pg else tmp_path / "a.db")
     s.sync_feeds([FeedSettings(url="http://a/f", name="Wire")], NOW)
     for i, (title, text) in enumerate(DOCS):
         e = Entry(f"g{i}", f"http://wire/{i}", title, "", NOW - timedelta(days=i))

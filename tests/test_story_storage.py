@@ -18,9 +18,10 @@ from storage.stories import StoryStore
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "archive.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    pg = request.param == "postgresql"
+    s = Store.open(request.getfixturevalue("pg_url") if pg else tmp_path / "archive.db")
     feeds = [FeedSettings(url=f"http://{n}/feed", name=n) for n in ("A", "B", "C")]
     s.sync_feeds(feeds, NOW)
     yield s
