@@ -21,7 +21,6 @@ from itertools import combinations
 from typing import Any
 
 from matching.query import And, Node, Not, Or, Term, parse_query
-from storage.search import RANK_POOL, Filters
 
 WEIGHTS = "{0.1, 0.0, 0.3, 1.0}"  # ts_rank's order: D (text), C, B (summary), A (title)
 MAX_NEAR = 30  # a NEAR distance above this is read as 30 (each step is one alternative)
@@ -67,11 +66,18 @@ def _node(node: Node) -> str:
 
 
 def pick(
-    db: Any, query: str, filters: Filters, limit: int, offset: int, order: str
+    db: Any,
+    query: str,
+    where: str,
+    args: list[Any],
+    limit: int,
+    offset: int,
+    order: str,
+    pool: int,
 ) -> list[tuple[int, float]]:
-    """(article id, score) of the rows to show; the score is lower-is-better like bm25."""
+    """(article id, score) of the rows to show, lower score first like bm25; ``where`` and
+    ``args``: the search's filters as checks on ``a.id``; ``pool``: the newest matches ranked."""
     tsq = to_tsquery(query)
-    where, args = filters.sql("a.id")
     match = "a.search @@ to_tsquery('newsbot', ?) AND a.duplicate_of IS NULL"
     if order == "rank":
         sql = (
@@ -81,7 +87,7 @@ def pick(
             " ORDER BY score, id LIMIT ? OFFSET ?"
         )
         rows = db.execute(
-            sql, [tsq, tsq, *args, max(RANK_POOL, limit + offset), limit, offset]
+            sql, [tsq, tsq, *args, max(pool, limit + offset), limit, offset]
         ).fetchall()
     else:
         rows = db.execute(

@@ -182,7 +182,8 @@ def _pick(
     if getattr(db, "dialect", "sqlite") == "postgresql":  # tsvector instead of FTS5
         from storage import pg_search
 
-        return pg_search.pick(db, query, filters, limit, offset, order)
+        where, args = filters.sql("a.id")
+        return pg_search.pick(db, query, where, args, limit, offset, order, RANK_POOL)
     where, args = filters.sql("articles_fts.rowid")
     if order == "rank":
         return _pick_ranked(db, query, where, args, limit, offset)
