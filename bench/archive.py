@@ -228,11 +228,13 @@ def _has_schema(server: str, schema: str) -> bool:
 def _fresh(server: str, schema: str, url: str) -> Any:
     import psycopg
 
-    from storage import Store
+    from storage import Store, pg_schema
 
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    return Store.open(url)
+    store = Store.open(url)
+    pg_schema.apply(store.db.conn)  # the schema may be new since this process last migrated it
+    return store
 
 
 def measure(path: Path | str, qs: list[tuple[str, str]]) -> dict[str, Any]:

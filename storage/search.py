@@ -224,7 +224,7 @@ def _pick_listed(
 def _fewer_than(db: sqlite_utils.Database, sql: str, value: Any, n: int) -> bool:
     """Does ``sql`` select fewer than n rows? (counts at most n, by index)"""
     return bool(
-        db.execute(f"SELECT count(*) < ? FROM ({sql} LIMIT ?)", [n, value, n]).fetchone()[0]
+        db.execute(f"SELECT count(*) < ? FROM ({sql} LIMIT ?) AS s", [n, value, n]).fetchone()[0]
     )
 
 
