@@ -35,7 +35,7 @@ def test_commands_on_postgresql(tmp_path, http_server, pg_url):
     cfg, env = _config(tmp_path, http_server, pg_url)
     r = bot("--config", cfg, "check", env=env)
     assert r.returncode == 0, r.stderr
-    assert "archive: PostgreSQL postgresql://postgres@127.0.0.1" in r.stdout
+    assert "archive: PostgreSQL " in r.stdout  # the URL itself is scrubbed: it came from ${ENV}
     assert "schema m0" in r.stdout
     r = bot("--config", cfg, "once", env=env)
     assert r.returncode == 0, r.stderr
