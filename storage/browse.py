@@ -97,6 +97,18 @@ class BrowseStore:
         ).fetchall()
         return [WatchSummary(*r) for r in rows]
 
+    def watch_names(self) -> list[str]:
+        """Every watch that fired (by index: no match row is read)."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT watch FROM matches ORDER BY watch")]
+
+    def watch_summary(self, watch: str) -> WatchSummary | None:
+        row = self.db.execute(
+            "SELECT watch, count(DISTINCT article_id), max(created_at) FROM matches"
+            " WHERE watch = ? GROUP BY watch",
+            [watch],
+        ).fetchone()
+        return WatchSummary(*row) if row else None
+
     def place_summaries(
         self, *, watch: str | None = None, limit: int = PLACES_SHOWN
     ) -> list[PlaceSummary]:

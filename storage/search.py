@@ -187,11 +187,14 @@ def _pick(
     where, args = filters.sql("articles_fts.rowid")
     if order == "rank":
         return _pick_ranked(db, query, where, args, limit, offset)
-    # newest first: walk the published index, keep the ids the FTS query matched
+    # newest first among the newest RANK_POOL matches by arrival (FTS5 stops there; an article
+    # is archived when it is published or later, so the newest are among them): a common
+    # word costs a thousand rows to sort, not all of its matches
     return db.execute(
         "SELECT id, 0 FROM articles WHERE id IN (SELECT rowid FROM articles_fts"
-        f" WHERE articles_fts MATCH ?{where}) ORDER BY published DESC LIMIT ? OFFSET ?",
-        [query, *args, limit, offset],
+        f" WHERE articles_fts MATCH ?{where} ORDER BY rowid DESC LIMIT ?)"
+        " ORDER BY published DESC LIMIT ? OFFSET ?",
+        [query, *args, max(RANK_POOL, limit + offset), limit, offset],
     ).fetchall()
 
 

@@ -67,7 +67,7 @@ async def watch_page(datasette: Any, request: Any) -> Response:
 
     def gather(store: Store) -> dict[str, Any]:
         listed, more = _listing(store, 1, watch=name)
-        summary = next((w for w in store.watch_summaries() if w.name == name), None)
+        summary = store.watch_summary(name)
         return {
             "items": listed,
             "has_next": more,
@@ -122,7 +122,7 @@ async def map_page(datasette: Any, request: Any) -> Response:
     watch = str(request.args.get("watch") or "")
 
     def gather(store: Store) -> dict[str, Any]:
-        watches = [w.name for w in store.watch_summaries()]
+        watches = store.watch_names()
         return {"watches": watches, **map_context(store.place_summaries(watch=watch or None))}
 
     context = await site.run(gather)

@@ -54,7 +54,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
 
 
 def _choices(store: Store, site: Site) -> Choices:
-    fired = [w.name for w in store.watch_summaries()]
+    fired = store.watch_names()
     return Choices(
         watches=sorted(set(site.watch_names) | set(fired), key=str.casefold),
         feeds=[f.name for f in store.all_feeds()],
