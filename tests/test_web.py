@@ -71,6 +71,7 @@ def test_home_says_what_is_in_the_archive(archive: Path) -> None:
     assert '<a href="/watch/Syria%20hotspots">Syria hotspots</a>' in text
     assert '<a href="/watch/Mass%20graves">Mass graves</a>' in text  # configured, quiet
     assert '<a href="/archive">Explore the data</a>' in text
+    assert '<html lang="en">' in text
     assert "SELECT" not in text
 
 

@@ -122,6 +122,7 @@ def patched_loader(ds: Any) -> None:
     base = base.replace(
         BODY_SCRIPT_TAG, '<script nonce="{{ csp_nonce }}"{% if body_script.module %}'
     )
+    base = base.replace("<html>", '<html lang="en">', 1)  # screen readers pick the voice
     ds.jinja_env.loader = ChoiceLoader([DictLoader({"base.html": base}), ds.jinja_env.loader])
 
 
