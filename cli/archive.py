@@ -53,6 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import web
 
     path = db_path(args)
+    Store.open(path, readonly=True).close()  # an older archive is upgraded before serving
     # the watches' pages say what each watch matches: from the config, when there is one
     no_config = getattr(args, "db", None) and not Path(args.config).exists()
     watches = () if no_config else load(args).watches

@@ -39,6 +39,8 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
     from storage.migrations import MIGRATIONS
 
     p = Path(path)
+    if readonly:
+        _upgrade(p)
     try:
         if readonly:
             conn = sqlite3.connect(
@@ -57,6 +59,31 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Databas
     except (sqlite3.Error, OSError) as exc:
         raise StorageError(f"{p}: cannot open the archive: {exc}") from exc
     return db
+
+
+def _upgrade(p: Path) -> None:
+    """An archive written by an older newsbot, opened to read (search, serve): apply the
+    migrations it lacks first, so its readers find every table; a file we may not write
+    gets a clear error instead of a missing table later."""
+    from storage.migrations import MIGRATIONS
+
+    try:
+        conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True)
+        try:
+            pending = MIGRATIONS.pending(sqlite_utils.Database(conn))
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"{p}: cannot open the archive: {exc}") from exc
+    if not pending:
+        return
+    try:
+        connect(p).conn.close()
+    except StorageError as exc:
+        raise StorageError(
+            f"{p}: the archive is from an older newsbot and could not be upgraded: {exc}",
+            hint="run `bot.py once` (or the service) once with write access to upgrade it",
+        ) from exc
 
 
 @contextmanager

@@ -292,3 +292,21 @@ def test_same_headline_from_two_outlets_is_one_story(store):
         for i in ids
     ]
     assert queued == [1, 0, 1, 1]  # short generic headlines are not merged
+
+
+def test_an_older_archive_opened_to_read_is_upgraded_first(tmp_path):
+    """search and serve open the archive read-only: one written by an older newsbot (here:
+    before article_places) gets its missing migrations instead of 'no such table' later."""
+    import sqlite_utils
+
+    from storage.migrations import MIGRATIONS
+    from storage.search import search
+
+    path = tmp_path / "old.db"
+    old = sqlite_utils.Database(path)
+    MIGRATIONS.apply(old, stop_before="m007_article_places")
+    old.close()
+    with Store.open(path, readonly=True) as store:
+        assert "article_places" in store.db.table_names()
+        assert search(store.db, "convoy") == []
+    assert not MIGRATIONS.pending(sqlite_utils.Database(path))

@@ -503,3 +503,12 @@ def test_listing_a_place_or_watch_either_way(
         "Aid convoy reaches Aleppo",
     ]
     assert len(by_watch) == 7
+
+
+def test_a_watch_named_with_a_comma_is_one_link() -> None:
+    from web.items import items
+
+    hit = Hit(1, "Shelling", "http://x.example/1", "Feed", "2026-11-25T12:00:00Z", "", "", "", 0.0)
+    listed = items([hit], "", {}, None, {1: ["Syria, north", "Aleppo"]})
+    assert [name for name, _url in listed[0].watches] == ["Syria, north", "Aleppo"]
+    assert listed[0].watches[0][1].endswith("/watch/Syria%2C%20north")

@@ -86,6 +86,7 @@ def items(
     query: str,
     places: dict[int, list[tuple[int, str]]],
     stories: dict[int, StoryNote] | None = None,
+    watches: dict[int, list[str]] | None = None,
 ) -> list[Item]:
     """News items, one per story: a story's later hits on the page fold into its first."""
     stories = stories or {}
@@ -97,11 +98,18 @@ def items(
             continue
         if note is not None:
             seen.add(note.story_id)
-        out.append(_item(h, query, places.get(h.id, []), note))
+        named = (watches or {}).get(h.id, [])
+        out.append(_item(h, query, places.get(h.id, []), named, note))
     return out
 
 
-def _item(hit: Hit, query: str, places: list[tuple[int, str]], note: StoryNote | None) -> Item:
+def _item(
+    hit: Hit,
+    query: str,
+    places: list[tuple[int, str]],
+    watches: list[str],
+    note: StoryNote | None,
+) -> Item:
     title = highlight(hit.title, query, MARKS) if query else hit.title
     return Item(
         id=hit.id,
@@ -112,6 +120,6 @@ def _item(hit: Hit, query: str, places: list[tuple[int, str]], note: StoryNote |
         shown_date=when(hit.published),
         snippet=marked_html(hit.snippet),
         places=[(name, place_url(gid)) for gid, name in places],
-        watches=[(w, watch_url(w)) for w in hit.watches.split(",") if w],
+        watches=[(w, watch_url(w)) for w in watches],  # names, never split on a comma
         story=note,
     )

@@ -54,7 +54,9 @@ def _listing(store: Store, page_number: int, **filters: Any) -> tuple[list[Any],
         **filters,
     )
     ids = [h.id for h in hits[:PAGE_SIZE]]
-    listed = items(hits[:PAGE_SIZE], "", store.places_of(ids), story_notes(store, ids))
+    listed = items(
+        hits[:PAGE_SIZE], "", store.places_of(ids), story_notes(store, ids), store.watches_of(ids)
+    )
     return listed, len(hits) > PAGE_SIZE
 
 

@@ -85,7 +85,9 @@ def find(store: Store, form: SearchForm, since: datetime | None, until: datetime
     out.has_next = len(hits) > PAGE_SIZE
     hits = hits[:PAGE_SIZE]
     ids = [h.id for h in hits]
-    out.items = items(hits, words, store.places_of(ids), story_notes(store, ids))
+    out.items = items(
+        hits, words, store.places_of(ids), story_notes(store, ids), store.watches_of(ids)
+    )
     return out
 
 
