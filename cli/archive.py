@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from cli.common import db_path, emit, load, parse_when
+from cli.common import db_path, emit, load, parse_when, terminal
 from storage import Store
 from storage.search import recent_matches, search
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    notes: list[str] = []
     with Store.open(db_path(args), readonly=True) as store:
         hits = search(
             store.db,
@@ -22,6 +24,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             until=parse_when(args.until, name="until"),
             limit=args.limit,
             order="newest" if args.newest else "rank",
+            notes=notes,
         )
     rows = [h.as_dict() for h in hits]
     for r in rows:
@@ -32,6 +35,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         args.format,
         {"title": 40, "snippet": 80},
     )
+    for note in notes:
+        print(f"note: {terminal(note)}", file=sys.stderr)
     return 0
 
 

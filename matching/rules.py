@@ -121,6 +121,15 @@ class Ruleset:
         matches = self._matches(scan, article, feeds)
         return Analysis(matches, self._resolved_places(scan))
 
+    def candidate_ids(self) -> frozenset[int]:
+        """GeoNames ids of every candidate of every place name the watches use."""
+        return frozenset(
+            c.place.geonameid
+            for e in self._entries
+            if e.model is not None
+            for c in e.model.candidates
+        )
+
     def _resolved_places(self, scan: _Scan) -> list[ResolvedPlace]:
         out: dict[int, ResolvedPlace] = {}
         for mid, res in self._resolutions(scan).items():

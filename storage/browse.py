@@ -132,11 +132,19 @@ class BrowseStore:
         return [s for gid, n in counts if (s := self._place(gid, n)) and s.place.latitude]
 
     def place_summary(self, geonameid: int) -> PlaceSummary | None:
-        """A place and how many articles mention it (None: none does)."""
+        """A place and how many articles mention it (None: none does), any gazetteer place:
+        with the articles where it was resolved at search time (storage.place_scan; a count
+        within the newest articles naming it)."""
+        from storage.place_scan import scan_place
+
         (n,) = self.db.execute(
             "SELECT count(*) FROM article_places WHERE geonameid = ?", [geonameid]
         ).fetchone()
-        return self._place(geonameid, n) if n else None
+        scan = scan_place(self.db, geonameid)
+        n += len(scan.found)
+        if not n:
+            return None
+        return self._place(geonameid, n) or (PlaceSummary(scan.place, n) if scan.place else None)
 
     def _place(self, geonameid: int, articles: int) -> PlaceSummary | None:
         row = self.db.execute(

@@ -2,7 +2,8 @@
 learned home region (``feeds.home_regions``).
 
 ``articles_for_place(geonameid)`` lists the articles where some mention resolved to a place,
-newest first: the place pages and ``place:NAME`` read it. ``places_of_article(id)`` gives an
+newest first, for any gazetteer place: rows of ``article_places`` and, for the articles whose
+mentions no watch covered, resolution at search time (``storage.place_scan``). ``places_of_article(id)`` gives an
 article's places. Rows are written by ``insert_article_places`` inside the article's own
 transaction (``ArchiveStore.complete_articles``), next to its matches.
 """
@@ -54,6 +55,9 @@ def write_home_regions(db: sqlite_utils.Database, homes: Mapping[str, Mapping[st
         )
 
 
+_LISTED = "a.id, a.title, a.link, a.feed, a.published"
+
+
 class PlaceStore:
     db: sqlite_utils.Database
 
@@ -67,16 +71,44 @@ class PlaceStore:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        return list(
+        rows = list(
             self.db.query(
-                "SELECT a.id, a.title, a.link, a.feed, a.published, p.mentions, p.written,"
-                " p.geonameid, p.name AS place FROM article_places p"
-                " JOIN articles a ON a.id = p.article_id"
+                f"SELECT {_LISTED}, p.mentions, p.written, p.geonameid, p.name AS place"
+                " FROM article_places p JOIN articles a ON a.id = p.article_id"
                 f" WHERE p.geonameid IN ({marks}) AND a.duplicate_of IS NULL AND a.published < ?"
                 " ORDER BY a.published DESC, a.id DESC LIMIT ?",
                 [*ids, before or "9999", limit],
             )
         )
+        rows += self._scanned(ids, before)
+        rows.sort(key=lambda r: (r["published"], r["id"]), reverse=True)
+        return rows[:limit]
+
+    def _scanned(self, ids: list[int], before: str | None) -> list[dict[str, Any]]:
+        """The articles resolved to the places at search time (storage.place_scan)."""
+        from storage.place_scan import scan_place
+
+        def older(row: str) -> tuple[str, list[Any]]:
+            sql = f" AND EXISTS (SELECT 1 FROM articles d WHERE d.id = {row} AND d.published < ?)"
+            return sql, [before or "9999"]
+
+        out: list[dict[str, Any]] = []
+        for gid in dict.fromkeys(ids):
+            scan = scan_place(self.db, gid, where=older)
+            if not scan.found or scan.place is None:
+                continue
+            found = list(scan.found)
+            for row in self.db.query(
+                f"SELECT {_LISTED} FROM articles a WHERE a.duplicate_of IS NULL"
+                f" AND a.id IN ({','.join('?' * len(found))})",
+                found,
+            ):
+                written, mentions = scan.found[row["id"]]
+                out.append(
+                    {**row, "mentions": mentions, "written": written}
+                    | {"geonameid": gid, "place": scan.place.name}
+                )
+        return out
 
     def places_of_article(self, article_id: int) -> list[dict[str, Any]]:
         """The places an article's mentions resolved to, most mentioned first."""
@@ -101,9 +133,14 @@ class PlaceStore:
 
     def feed_home_regions(self, feed: str) -> dict[str, float]:
         """A feed's learned home region counts ({} when unknown)."""
-        row = self.db.execute("SELECT home_regions FROM feeds WHERE name = ?", [feed]).fetchone()
-        try:
-            data = json.loads(row[0]) if row and row[0] else {}
-        except ValueError:
-            return {}
-        return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        return home_regions(self.db, feed)
+
+
+def home_regions(db: sqlite_utils.Database, feed: str) -> dict[str, float]:
+    """A feed's learned home region counts ({} when unknown)."""
+    row = db.execute("SELECT home_regions FROM feeds WHERE name = ?", [feed]).fetchone()
+    try:
+        data = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        return {}
+    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ import sqlite_utils
 from errors import PlaceError, QueryError
 from models import Place
 from storage.db import iso
+from storage.place_scan import PlaceScan, scan_place
 from storage.snippets import snippet
 
 WEIGHTS = (10.0, 3.0, 1.0)  # title, summary, text
@@ -94,6 +95,8 @@ class Filters:
     places: Sequence[int] = ()  # GeoNames ids: a mention resolved to each (article_places)
     since: datetime | None = None
     until: datetime | None = None
+    scanned: Mapping[int, Collection[int]] = field(default_factory=dict)  # place -> articles
+    # where it was resolved at search time (storage.place_scan)
 
     def sql(self, row: str) -> tuple[str, list[Any]]:
         """Per-row checks on ``row`` (the article id: EXISTS ... = articles_fts.rowid): a
@@ -119,11 +122,13 @@ class Filters:
             )
             args += [self.location] * 3
         for gid in self.places:
+            extra = sorted(self.scanned.get(gid, ()))
+            also = f" OR {row} IN ({','.join('?' * len(extra))})" if extra else ""
             where.append(
-                f"EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = {row}"
-                " AND p.geonameid = ?)"
+                f"(EXISTS (SELECT 1 FROM article_places p WHERE p.article_id = {row}"
+                f" AND p.geonameid = ?){also})"
             )
-            args.append(gid)
+            args += [gid, *extra]
         if self.since or self.until:
             where.append(
                 f"EXISTS (SELECT 1 FROM articles d WHERE d.id = {row}"
@@ -150,28 +155,37 @@ def search(
     offset: int = 0,
     order: str = "rank",
     marks: tuple[str, str] = MARK,
+    notes: list[str] | None = None,
 ) -> list[Hit]:
     """Ranked hits (order="rank": bm25, title weighted above summary and body, over the
     newest matches) or newest first (order="newest"; always so for an empty query, which
     lists what the filters select). ``places``: GeoNames ids, as place: terms do. A bounded
     plan: the FTS query picks the ids, then article columns and snippets are made for the
-    rows shown only."""
+    rows shown only. A place no watch covered is resolved at search time in the articles
+    naming it (``storage.place_scan``); ``notes`` receives a line when that was capped."""
     words, names = split_places(query)
-    filters = Filters(
-        watch,
-        feed,
-        location,
-        (*(p.geonameid for p in resolve_places(names)), *places),
-        since,
-        until,
-    )
+    words = words.strip()
+    ids = (*(p.geonameid for p in resolve_places(names)), *places)
+    filters = Filters(watch, feed, location, (), since, until)
     try:
-        picked = _pick(db, words.strip(), filters, limit, offset, order)
+        scans = _scan_places(db, ids, words, filters)
+        filters = replace(filters, places=ids, scanned={s.geonameid: s.found for s in scans})
+        picked = _pick(db, words, filters, limit, offset, order)
     except sqlite3.OperationalError as exc:
         raise _query_error(query, exc) from exc
     except (UnicodeEncodeError, ValueError) as exc:  # lone surrogates from a non-UTF-8 argv
         raise QueryError(f"search: the query is not valid text: {exc}", 0) from exc
-    return _hits(db, picked, words.strip(), filters.places, marks) if picked else []
+    if notes is not None:
+        notes.extend(s.note for s in scans if s.note)
+    found = {i: w for s in scans for i, (w, _) in s.found.items()}
+    return _hits(db, picked, words, filters.places, marks, found) if picked else []
+
+
+def _scan_places(
+    db: sqlite_utils.Database, ids: Sequence[int], words: str, filters: Filters
+) -> list[PlaceScan]:
+    """Each place resolved at search time where the archive did not resolve it."""
+    return [scan_place(db, gid, words, filters.sql) for gid in dict.fromkeys(ids)]
 
 
 def _pick(
@@ -208,15 +222,19 @@ def _pick_listed(
     has them picked by index and sorted; one with many walks the date index newest first
     and stops at the page (a common place is met every few rows)."""
     where, args = filters.sql("a.id")
-    narrowed = ""
+    narrowed, values = "", list[Any]()
     if filters.places:
+        gid = filters.places[0]
+        extra = sorted(filters.scanned.get(gid, ()))
         narrowed = "SELECT article_id FROM article_places WHERE geonameid = ?"
-        value: Any = filters.places[0]
+        if extra:
+            marks = ",".join("?" * len(extra))
+            narrowed += f" UNION ALL SELECT id FROM articles WHERE id IN ({marks})"
+        values = [gid, *extra]
     elif filters.watch:
-        narrowed = "SELECT article_id FROM matches WHERE watch = ?"
-        value = filters.watch
-    if narrowed and _fewer_than(db, narrowed, value, SMALL_SET):
-        where, args = f" AND a.id IN ({narrowed}){where}", [value, *args]
+        narrowed, values = "SELECT article_id FROM matches WHERE watch = ?", [filters.watch]
+    if narrowed and _fewer_than(db, narrowed, values, SMALL_SET):
+        where, args = f" AND a.id IN ({narrowed}){where}", [*values, *args]
     return db.execute(
         f"SELECT a.id, 0 FROM articles a WHERE a.duplicate_of IS NULL{where}"
         " ORDER BY a.published DESC LIMIT ? OFFSET ?",
@@ -224,10 +242,10 @@ def _pick_listed(
     ).fetchall()
 
 
-def _fewer_than(db: sqlite_utils.Database, sql: str, value: Any, n: int) -> bool:
+def _fewer_than(db: sqlite_utils.Database, sql: str, values: Sequence[Any], n: int) -> bool:
     """Does ``sql`` select fewer than n rows? (counts at most n, by index)"""
     return bool(
-        db.execute(f"SELECT count(*) < ? FROM ({sql} LIMIT ?) AS s", [n, value, n]).fetchone()[0]
+        db.execute(f"SELECT count(*) < ? FROM ({sql} LIMIT ?) AS s", [n, *values, n]).fetchone()[0]
     )
 
 
@@ -258,12 +276,13 @@ def _hits(
     query: str,
     places: Sequence[int],
     marks: tuple[str, str],
+    found: dict[int, str],
 ) -> list[Hit]:
     """Article columns and snippets for the picked rows only. Without words, the snippet
     shows the places searched for as the article wrote them (حلب), else what the watches
     matched."""
     ids = [r[0] for r in picked]
-    written = _written(db, ids, places) if not query and places else {}
+    written = {**found, **_written(db, ids, places)} if not query and places else {}
     rows = {
         r["id"]: r
         for r in db.query(

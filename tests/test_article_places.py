@@ -3,16 +3,17 @@ search and in watch queries (real SQLite file, real gazetteer, real sentences)."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
+from archiving import archive_texts
 
 from errors import QueryError
 from matching.compiler import compile_rules
 from matching.places import Gazetteer
 from matching.rules import Ruleset
-from models import Article, Entry
-from settings import FeedSettings, WatchSettings
+from models import Article
+from settings import WatchSettings
 from storage import Store
 from storage.search import search, split_places
 
@@ -40,17 +41,8 @@ def rules(gazetteer: Gazetteer) -> Ruleset:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path, rules: Ruleset):
     pg = request.param == "postgresql"
-    s = Store.open(request.getfixturevalue("pg_url") if pg else tmp_path / "a.db")
-    s.sync_feeds([FeedSettings(url="http://a/f", name="Wire")], NOW)
-    for i, (title, text) in enumerate(DOCS):
-        e = Entry(f"g{i}", f"http://wire/{i}", title, "", NOW - timedelta(days=i))
-        (aid,) = s.save_entries(s.feed("Wire"), [e], "guid", NOW)
-        article = s.article(aid)
-        found = rules.analyse(Article(aid, article.url, title, "", text, article.published, "Wire"))
-        from storage.archive import Processed
-
-        done = Processed(article, text, "extracted", {}, tuple(found.matches), tuple(found.places))
-        s.complete_articles([done], {}, NOW)
+    target = request.getfixturevalue("pg_url") if pg else tmp_path / "a.db"
+    s = archive_texts(target, rules, DOCS, NOW)
     yield s
     s.close()
 
