@@ -1,6 +1,8 @@
 """The annotated corpora of ``../shared/corpora/geo-dev`` as documents with tagged mentions,
 and the map from a tagged mention to a gazetteer town (``Resolver``): by its GeoNames id, or
-else by its name among the towns within 20 km of its coordinates; a mention tagged as a state
+else by its name (before a comma: "Washington, D.C.") among the towns within 20 km of its
+coordinates; GeoWebNews names embedded in an organisation's ("The Washington Post") are no
+mention of the place (``NOT_MENTIONS``); a mention tagged as a state
 or country (its id, or for GeoVirus its Wikipedia page) is no town.
 
 Loaders: GeoWebNews (``load_gwn``), GeoVirus (``load_geovirus``), TUD-Loc-2013 (``load_tud``:
@@ -21,6 +23,9 @@ from matching.places import Gazetteer, haversine
 from models import Place
 
 RADIUS_KM = 20.0
+# GeoWebNews types that are no mention of the place: a place name inside an organisation's
+# ("Washington" in "The Washington Post", "UCLA"); a place watch must not fire on them
+NOT_MENTIONS = frozenset(["Embedded_Non_Lit"])
 _TAG = re.compile(r"<(\w+)(?:\s[^>]*)?>(.*?)</\w+>", re.S)
 
 
@@ -54,7 +59,7 @@ def load_gwn(path: Path) -> list[Doc]:
         doc = Doc(f"gwn-{i}", a.findtext("title") or "", a.findtext("text") or "")
         for t in a.iter("toponym"):
             lat, lon = _float(t.findtext("latitude")), _float(t.findtext("longitude"))
-            if lat is None or lon is None:
+            if lat is None or lon is None or t.findtext("type") in NOT_MENTIONS:
                 continue
             gid = t.findtext("geonamesID") or ""
             doc.mentions.append(
@@ -99,9 +104,10 @@ class Resolver:
             place = self.gaz.get(m.gid)
             if place is not None:
                 return place if self.gaz.kind(place) == "city" else None
+        name = m.name.partition(",")[0]  # "Washington, D.C." tagged as the District
         near = [
             p
-            for p in self.gaz.by_name(m.name)
+            for p in self.gaz.by_name(name)
             if haversine(p.latitude, p.longitude, m.lat, m.lon) <= RADIUS_KM
         ]
         near = [p for p in near if self.gaz.kind(p) == "city"]
