@@ -102,8 +102,13 @@ class Resolver:
             return None  # "Maryland", "New York" tagged as the state (its Wikipedia page)
         if m.gid is not None:
             place = self.gaz.get(m.gid)
-            if place is not None:
-                return place if self.gaz.kind(place) == "city" else None
+            kind = self.gaz.kind(place) if place is not None else ""
+            if kind == "city":
+                return place
+            if kind == "country":
+                return None
+            # a US state: a town only when a town of its name lies at its coordinates (the
+            # District of Columbia is Washington; New York state's point is no town's)
         name = m.name.partition(",")[0]  # "Washington, D.C." tagged as the District
         near = [
             p
