@@ -15,7 +15,7 @@ import sqlite_utils
 
 from feeds.identity import GuidMode, article_url, content_hash, entry_key, normalize_url
 from models import Article, Entry, FeedState, Match, ResolvedPlace
-from storage.db import from_iso, iso, lock_keys, write
+from storage.db import article_of, iso, lock_keys, write
 from storage.outbox import OWNER
 from storage.places import insert_article_places, write_home_regions
 from storage.stories import Clusterer, StoryStore
@@ -41,19 +41,6 @@ class Processed:
     meta: dict[str, Any]
     matches: tuple[Match, ...]
     places: tuple[ResolvedPlace, ...] = ()  # what its place mentions resolved to
-
-
-def _article(row: dict[str, Any]) -> Article:
-    return Article(
-        id=row["id"],
-        url=row["link"],
-        title=row["title"],
-        summary=row["summary"],
-        text=row["text"],
-        published=from_iso(row["published"]),  # type: ignore[arg-type]
-        feed=row["feed"],
-        language=row.get("language"),
-    )
 
 
 def _decision_keys(done: Sequence[Processed]) -> list[str]:
@@ -169,7 +156,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
             " AND f.lease_owner != ? AND f.lease_until > ?) ORDER BY id LIMIT ?",
             [OWNER, iso(datetime.now(UTC)), limit],
         )
-        return [_article(r) for r in rows]
+        return [article_of(r) for r in rows]
 
     def articles(self, ids: Sequence[int]) -> list[Article]:
         out: list[Article] = []
@@ -177,7 +164,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
             chunk = list(ids[start : start + 500])
             marks = ",".join("?" * len(chunk))
             rows = self.db.query(f"SELECT * FROM articles WHERE id IN ({marks}) ORDER BY id", chunk)
-            out += [_article(r) for r in rows]
+            out += [article_of(r) for r in rows]
         return out
 
     def unprocessed_among(self, ids: Sequence[int]) -> list[int]:
@@ -188,7 +175,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
         return [r[0] for r in rows]
 
     def article(self, article_id: int) -> Article:
-        return _article(next(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id])))
+        return article_of(next(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id])))
 
     def article_feeds(self, article_id: int) -> list[str]:
         rows = self.db.execute(
@@ -376,7 +363,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
             if not rows:
                 return
             for r in rows:
-                yield _article(r)
+                yield article_of(r)
             last = rows[-1]["id"]
 
     def add_matches(

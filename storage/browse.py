@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from models import FeedState, Place
+from storage.place_scan import scan_place
 
 PLACES_SHOWN = 500  # markers on a map: the places with the most articles
 
@@ -135,8 +136,6 @@ class BrowseStore:
         """A place and how many articles mention it (None: none does), any gazetteer place:
         with the articles where it was resolved at search time (storage.place_scan; a count
         within the newest articles naming it)."""
-        from storage.place_scan import scan_place
-
         (n,) = self.db.execute(
             "SELECT count(*) FROM article_places WHERE geonameid = ?", [geonameid]
         ).fetchone()

@@ -11,10 +11,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from errors import StorageError
+from models import Article
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -32,6 +34,20 @@ def from_iso(value: str | None) -> datetime | None:
         return None
     when = datetime.fromisoformat(value)
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def article_of(row: dict[str, Any]) -> Article:
+    """An ``articles`` row as the value matching and alerts see."""
+    return Article(
+        id=row["id"],
+        url=row["link"],
+        title=row["title"],
+        summary=row["summary"],
+        text=row["text"],
+        published=from_iso(row["published"]),  # type: ignore[arg-type]
+        feed=row["feed"],
+        language=row.get("language"),
+    )
 
 
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite_utils.Database:

@@ -19,6 +19,7 @@ search reads only.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from models import Place
-from storage.archive import _article as article_of
-from storage.places import home_regions
+from storage.db import article_of
 
 SCAN_LIMIT = 500
 
@@ -112,6 +112,16 @@ def _unsettled(db: sqlite_utils.Database, ids: list[int], names: frozenset[int])
         )
     }
     return [i for i in ids if i not in settled]
+
+
+def home_regions(db: sqlite_utils.Database, feed: str) -> dict[str, float]:
+    """A feed's learned home region counts ({} when unknown)."""
+    row = db.execute("SELECT home_regions FROM feeds WHERE name = ?", [feed]).fetchone()
+    try:
+        data = json.loads(row[0]) if row and row[0] else {}
+    except ValueError:
+        return {}
+    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 def _articles(db: sqlite_utils.Database, ids: list[int]) -> list[dict[str, Any]]:

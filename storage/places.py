@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from models import ResolvedPlace
+from storage.place_scan import home_regions, scan_place
 
 
 def insert_article_places(
@@ -86,7 +87,6 @@ class PlaceStore:
 
     def _scanned(self, ids: list[int], before: str | None) -> list[dict[str, Any]]:
         """The articles resolved to the places at search time (storage.place_scan)."""
-        from storage.place_scan import scan_place
 
         def older(row: str) -> tuple[str, list[Any]]:
             sql = f" AND EXISTS (SELECT 1 FROM articles d WHERE d.id = {row} AND d.published < ?)"
@@ -134,13 +134,3 @@ class PlaceStore:
     def feed_home_regions(self, feed: str) -> dict[str, float]:
         """A feed's learned home region counts ({} when unknown)."""
         return home_regions(self.db, feed)
-
-
-def home_regions(db: sqlite_utils.Database, feed: str) -> dict[str, float]:
-    """A feed's learned home region counts ({} when unknown)."""
-    row = db.execute("SELECT home_regions FROM feeds WHERE name = ?", [feed]).fetchone()
-    try:
-        data = json.loads(row[0]) if row and row[0] else {}
-    except ValueError:
-        return {}
-    return {str(k): float(v) for k, v in data.items()} if isinstance(data, dict) else {}
