@@ -304,6 +304,61 @@ def qualifier_after(
     return None
 
 
+_NAME = r"[^\W\d_][\w.'-]*(?:[ \t]+[^\W\d_][\w.'-]*){0,2}"
+_ITEM_BEFORE = re.compile(
+    rf"(?<![\w.'-])({_NAME})(,[ \t]*(?:and[ \t]+|or[ \t]+)?|[ \t]+(?:and|or)[ \t]+)$"
+)
+_ITEM_AFTER = re.compile(rf"(,[ \t]*(?:and[ \t]+|or[ \t]+)?|[ \t]+(?:and|or)[ \t]+)({_NAME})")
+_STATE_WORD = re.compile(r"[ \t]+state\b", re.IGNORECASE)
+_STATE_BEFORE = re.compile(r"(?:\bstate[ \t]+of[ \t]+(?:the[ \t]+)?|ولاية[ \t]+)$", re.IGNORECASE)
+
+
+def names_a_region(
+    text: str, start: int, end: int, table: dict[str, tuple[str, str | None]]
+) -> str:
+    """How this mention of a region's name (``table``: qualifier names) is written as the
+    region, or "": "state" ("Washington state"; any name: "the state of New York", "ولاية
+    نيويورك"), "qualifier" (of the town before it: "Tacoma, Washington shares ..."; not in a list of towns: "Boston, New York and Chicago") or "list"
+    (next to a US state in a list, and no town: "Michigan, New York, Indiana"; "New Jersey and
+    New York"; not "Washington, New York and Boston")."""
+    if _STATE_BEFORE.search(text, max(0, start - 16), start):
+        return "state"
+    if fold(text[start:end]) not in table:
+        return ""
+    if _STATE_WORD.match(text, end):
+        return "state"
+    before = _ITEM_BEFORE.search(text, max(0, start - 60), start)
+    after = _ITEM_AFTER.match(text, end)
+    prev = _listed(before.group(1), table, last=True) if before else None
+    nxt = _listed(after.group(2), table, last=False) if after else None
+    if "state" in (prev, nxt) and "name" not in (prev, nxt):
+        return "list"
+    comma = bool(before and before.group(2).strip() == ",")
+    return "qualifier" if comma and prev == "name" and nxt is None else ""
+
+
+def item_before(text: str, start: int) -> str:
+    """The folded last word of the capitalised name right before a mention and a comma
+    ("brooklyn" for "Brooklyn, New York"), or ""."""
+    before = _ITEM_BEFORE.search(text, max(0, start - 60), start)
+    return fold(before.group(1).split()[-1]) if before else ""
+
+
+def _listed(words: str, table: dict[str, tuple[str, str | None]], *, last: bool) -> str | None:
+    """A neighbouring list item: "state" (a US state), "region" (another qualifier name),
+    "name" (another capitalised name) or None (a lower-case or common word)."""
+    parts = words.split()[-3:] if last else words.split()
+    cuts = [parts[i:] if last else parts[: len(parts) - i] for i in range(len(parts))]
+    for cut in cuts:
+        hit = table.get(fold(" ".join(cut)))
+        if hit:
+            return "state" if hit[0] == "US" and hit[1] else "region"
+    first = parts[-1] if last else parts[0]
+    if not first[0].isupper() or fold(first) in english_words():
+        return None
+    return "name"
+
+
 def blocked_by_neighbours(text: str, start: int, end: int) -> bool:
     """Rule 2's word lists and ``New X``: the mention is part of another name or a thing."""
     before = text[max(0, start - 4) : start]

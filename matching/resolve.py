@@ -14,7 +14,11 @@ none is left the name is "not a place". Each candidate then scores
     prior       log10(population + 1) + log10(alternate names + 1) / 2 (+1 when the name is
                 its main name; +2 a country, +1 a US state; a state counts as 1M people)
     qualifier   +QUALIFIER when a mention is followed by one naming the candidate's country or
-                first-level region: ", Texas", ", Tenn.", " (Ky.)", ", Alberta", ", Queensland"
+                first-level region: ", Texas", ", Tenn.", " (Ky.)", ", Alberta", ", Queensland";
+                and for a state or country when a mention is written as a region (the
+                qualifier of a town, "Tacoma, Washington"; an item of a list of regions;
+                "Washington state": ``matching.disambig.names_a_region``); a name written so
+                with no such candidate is no town ("London, Ontario": not Ontario, CA)
     evidence    the names found anywhere in the article that point to it (its table): towns
                 within 50 km (3 each), its first-level region (4), its county or second-level
                 division (3), other counties of its state (1), its region's biggest cities (2),
@@ -178,9 +182,16 @@ def not_a_place(model: NameModel) -> Resolution:
     return Resolution(model.key, None, [], "not a place")
 
 
+REGION_MARK: tuple[str, str | None] = ("*", None)  # a mention written as a region's name
+
+
 def _qualified(c: Candidate, qualifiers: Sequence[tuple[str, str | None]]) -> bool:
     """A qualifier names the candidate's country (or region, for a main name: in "Washington,
-    New York" the list names two cities, not the village that once was called Washington)."""
+    New York" the list names two cities, not the village that once was called Washington);
+    ``REGION_MARK``: a mention is written as a region ("Tacoma, Washington"), the candidate
+    is one."""
+    if REGION_MARK in qualifiers and c.kind in ("state", "country"):
+        return True
     p = c.place
     return any(
         cc == p.country_code and (a1 is None or (a1 == p.admin1 and c.main))
@@ -197,7 +208,12 @@ def _score(
     total, reasons = c.prior, []
     if _qualified(c, qualifiers):
         total += QUALIFIER
-        reasons.append("the qualifier after it names its region")
+        regional = REGION_MARK in qualifiers and c.kind in ("state", "country")
+        reasons.append(
+            "written as a region (a town's qualifier, a list of regions, '... state')"
+            if regional
+            else "the qualifier after it names its region"
+        )
     ev = c.evidence
     named = [k for k in found if k in ev]
     if named:

@@ -234,6 +234,8 @@ class Ruleset:
                 )
                 if q is not None:
                     qualifiers[mid].append(q)
+                if not h.no_place and self._regional(h):
+                    qualifiers[mid].append(resolve.REGION_MARK)
         first = {mid: self._resolve(scan, mid, qualifiers[mid]) for mid in scan.mentions}
         winners = {mid: r.winner.place for mid, r in first.items() if r.winner and r.firm}
         scan.resolved = {
@@ -255,6 +257,22 @@ class Ruleset:
         if all(h.no_place for h in scan.mentions[mid].values()):
             return resolve.not_a_place(model)
         return resolve.resolve(model, quals, scan.evidence - scan.lowered, nearby, scan.home)
+
+    def _regional(self, hit: _Hit) -> bool:
+        """Written as a region; a region's name without a region candidate, written as a
+        town's qualifier or with "state", is then no town at all ("London, Ontario")."""
+        how = disambig.names_a_region(hit.value, hit.ostart, hit.oend, self._qualifiers)
+        model = hit.entry.model
+        assert model is not None
+        if not how:
+            return False
+        if how == "qualifier" and _within_city(model, disambig.item_before(hit.value, hit.ostart)):
+            return False  # "Brooklyn, New York": the city the borough lies in
+        if any(c.kind in ("state", "country") for c in model.candidates):
+            return True
+        if how != "list":
+            hit.no_place = f"written as a region's name ({how}): no town"
+        return False
 
     def _no_place(self, hit: _Hit, scan: _Scan) -> str | None:
         """Why this mention is no place at all (matching.disambig), or None."""
@@ -317,6 +335,13 @@ class Ruleset:
             if not (w.keywords or w.locations or w.query_text):
                 lines.append("  (no keywords, locations or query: never fires)")
         return lines
+
+
+def _within_city(model: resolve.NameModel, town: str) -> bool:
+    """Is ``town`` (folded) a neighbourhood of a city bearing the name (its local evidence)?"""
+    return any(
+        c.kind == "city" and c.evidence.get(town, (0, ""))[1] == "local" for c in model.candidates
+    )
 
 
 def _written(hit: _Hit) -> str:

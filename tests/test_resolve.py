@@ -27,6 +27,10 @@ SPECS = {
     "london-ca": "London, Canada",
     "tripoli-ly": "Tripoli, Libya",
     "tripoli-lb": "Tripoli, Lebanon",
+    "washington-dc": "Washington, US-DC",
+    "newyork-nyc": "New York City",
+    "ontario-ca": "Ontario, US-CA",
+    "cairo-eg": "Cairo, Egypt",
 }
 
 
@@ -98,6 +102,37 @@ CASES = [
 def test_one_referent_per_name(rules: Ruleset, title: str, text: str, winner: str) -> None:
     namesakes = {n for n in SPECS if n.split("-")[0] == winner.split("-")[0]}
     assert fired(rules, title, text) & namesakes == {winner}
+
+
+REGIONS = [
+    # (id, title, the watches of the name that fire): a name written as a region is the
+    # state (no town watch fires), or no town when the gazetteer has no such region
+    ("town-qualifier", "Tacoma, Washington bakery shares cookie tips", set()),
+    ("town-qualifier-no-region", "A new hospital wing opens in London, Ontario", set()),
+    ("list-of-states", "Flu cases rose in Michigan, Oregon, New York and Ohio", set()),
+    ("state-and-state", "A concert series in New Jersey and New York this winter", set()),
+    ("state-word", "No rest for Washington state's civil support team", set()),
+    ("state-of", "Voters in the state of New York go to the polls", set()),
+    ("arabic-state-of", "إعلان حالة الطوارئ في ولاية نيويورك", set()),
+    ("list-of-towns", "Flights to Boston, New York and Chicago resumed", {"newyork-nyc"}),
+    (
+        "town-and-state-list",
+        "After stops in Washington, New York and Boston",
+        {"newyork-nyc", "washington-dc"},
+    ),
+    ("borough-qualifier", "Funeral homes across Brooklyn, New York were raided", {"newyork-nyc"}),
+    ("city-qualifier-wins", "Sold in 44 states, Washington, D.C., and Guam", {"washington-dc"}),
+    ("city-and-region-abroad", "Bird flu found in Cairo, Giza and Minya", {"cairo-eg"}),
+    ("arabic-city", "مظاهرات في نيويورك بعد الحكم", {"newyork-nyc"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"), [c[1:] for c in REGIONS], ids=[c[0] for c in REGIONS]
+)
+def test_a_name_written_as_a_region(rules: Ruleset, title: str, expected: set) -> None:
+    towns = {"washington-dc", "newyork-nyc", "ontario-ca", "cairo-eg"}
+    assert fired(rules, title) & towns == expected
 
 
 def test_not_a_place_fires_nothing(rules: Ruleset) -> None:
