@@ -124,10 +124,13 @@ class Alert:
     feed: str
     published: datetime
     matches: tuple[Match, ...] = field(default_factory=tuple)
-    kind: Literal["match", "notice"] = "match"
+    kind: Literal["match", "notice", "update"] = "match"
     body: str = ""  # for notices (feed health); empty for matches
     attempts: int = 0
     queued_at: datetime | None = None  # when the outbox row was written
+    story_id: int | None = None  # the story the alert stands for
+    thread_of: str | None = None  # an update: the id of the story's first alert
+    also: tuple[str, ...] = ()  # outlets of the later reports of the story (updates, digests)
 
     @property
     def locations(self) -> tuple[Place, ...]:

@@ -172,6 +172,11 @@ class NotifierSettings(_Section):
         "", description='"22:00-07:00": hold alerts, then send what waited as one message'
     )
     timezone: str = Field("UTC", description="time zone of quiet_hours (IANA name)")
+    updates: Literal["none", "thread"] = Field(
+        "none",
+        description='later reports of a story already alerted: "none", or "thread" (a short'
+        " follow-up threaded under the first alert)",
+    )
 
     @model_validator(mode="after")
     def _check_quiet_hours(self) -> NotifierSettings:
@@ -236,6 +241,10 @@ class Settings(_Section):
 
     def channels_for(self, watch: WatchSettings) -> list[str]:
         return list(watch.notify) or sorted(self.notifiers)
+
+    def threaded_channels(self) -> frozenset[str]:
+        """Channels that get a follow-up for later reports of a story (updates = "thread")."""
+        return frozenset(n for n, c in self.notifiers.items() if c.updates == "thread")
 
 
 _HHMM = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")

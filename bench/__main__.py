@@ -22,6 +22,7 @@ BENCHMARKS = {
     "web": "bench.web_pages",
     "extraction": "bench.extraction",
     "fleet": "bench.fleet",
+    "stories": "bench.stories",
 }
 
 

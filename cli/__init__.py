@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from cli import alerts, archive, db, feeds, service, tools, watches
+from cli import alerts, archive, db, feeds, service, stories, tools, watches
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -25,6 +25,7 @@ COMMANDS: dict[str, Command] = {
     "watches": watches.cmd_watches,
     "search": archive.cmd_search,
     "matches": archive.cmd_matches,
+    "stories": stories.cmd_stories,
     "serve": archive.cmd_serve,
     "db": db.cmd_db,
     "bench": tools.cmd_bench,

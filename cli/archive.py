@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from cli.common import db_path, emit, load, parse_when, terminal
 from storage import Store
 from storage.search import recent_matches, search
+
+COLLAPSE_FETCH = 5  # hits fetched per row shown when folding them by story
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -22,22 +25,38 @@ def cmd_search(args: argparse.Namespace) -> int:
             location=args.location,
             since=parse_when(args.since, name="since"),
             until=parse_when(args.until, name="until"),
-            limit=args.limit,
+            limit=args.limit if args.all else args.limit * COLLAPSE_FETCH,
             order="newest" if args.newest else "rank",
             notes=notes,
         )
-    rows = [h.as_dict() for h in hits]
+        rows = [h.as_dict() for h in hits]
+        if not args.all:
+            rows = one_per_story(store, rows)[: args.limit]
     for r in rows:
         r["published"] = r["published"][:10] if args.format == "table" else r["published"]
+    columns = ["published", "title", "snippet", "feed", "watches"]
     emit(
         rows,
-        ["published", "title", "snippet", "feed", "watches"],
+        columns if args.all else [*columns, "reports"],
         args.format,
         {"title": 40, "snippet": 80},
     )
     for note in notes:
         print(f"note: {terminal(note)}", file=sys.stderr)
     return 0
+
+
+def one_per_story(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The best-ranked hit of each story, with its story id and how many articles the story
+    has (``reports``); the others are folded into it."""
+    story_of = store.stories_of([r["id"] for r in rows])
+    sizes = store.story_sizes(list(set(story_of.values())))
+    out: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        story = story_of.get(r["id"], r["id"])
+        if story not in out:
+            out[story] = {**r, "story_id": story, "reports": sizes.get(story, 1)}
+    return list(out.values())
 
 
 def cmd_matches(args: argparse.Namespace) -> int:

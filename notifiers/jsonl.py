@@ -1,7 +1,8 @@
 """``type = "jsonl"``: append one JSON object per alert to a file (a contract other tools read).
 
 Each line is ``render.to_json(alert)``: at least ``alert_id, watch, url, title, feed, published,
-matches, locations`` (plus ``kind``, ``body`` for notices). Written ASCII-only (``\\u`` escapes),
+matches, locations, story_id`` (plus ``kind``, ``body`` for notices; ``thread_of`` and
+``also_reported_by`` for a story's follow-up). Written ASCII-only (``\\u`` escapes),
 so no Unicode line separator inside a title can split a record; one ``write`` per line on an
 ``O_APPEND`` file, then flush + fsync before the receipt. A resend after a crash (the line was
 written, the outbox not yet marked) is detected in the file's tail and not written twice.

@@ -5,7 +5,8 @@ timeout``. ``port`` defaults by security: 587 starttls, 465 tls, 25 none.
 
 Idempotency: email has no exactly-once, so the ``Message-ID`` is derived from ``alert.id``; a
 resend after a crash carries the same id and mail systems drop the copy. Messages of one watch
-thread together (``References``/``In-Reply-To`` a stable per-watch id). The subject comes from
+thread together (``References``/``In-Reply-To`` a stable per-watch id); a story's follow-up
+("also reported by ...", ``updates = "thread"``) replies to the story's first alert. The subject comes from
 ``render.subject`` (one line), so a CR/LF in a title never breaks a header.
 
 Errors: connection refused, timeouts and 4xx replies are retryable; 5xx replies, a refused
@@ -119,8 +120,13 @@ class EmailNotifier:
         """The full MIME message for one alert (public so tests and `bot.py` can show it)."""
         msg = self._envelope(render.subject(alert), self.message_id("alert", alert.id))
         thread = self.message_id("watch", alert.watch)
-        msg["In-Reply-To"] = thread
-        msg["References"] = thread
+        if alert.kind == "update" and alert.thread_of:  # under the story's first alert
+            first = self.message_id("alert", alert.thread_of)
+            msg["In-Reply-To"] = first
+            msg["References"] = f"{thread} {first}"
+        else:
+            msg["In-Reply-To"] = thread
+            msg["References"] = thread
         watch = render.clean(alert.watch) or "newsbot"
         msg["List-Id"] = f"newsbot watch <{_hashed('list', alert.watch)[:16]}.{self.domain}>"
         msg["X-Newsbot-Watch"] = watch

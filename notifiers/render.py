@@ -15,6 +15,7 @@ import html as _html
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -147,8 +148,16 @@ def _head(alert: models.Alert) -> str:
 
 
 def subject(alert: models.Alert) -> str:
-    """'[watch] title' on one line (safe for an email header), at most 200 characters."""
-    return clip(f"[{_head(alert)}] {clean(alert.title) or '(no title)'}", SUBJECT_MAX)
+    """'[watch] title' on one line (safe for an email header), at most 200 characters; a
+    follow-up of a story is 'Re: [watch] title'."""
+    re_ = "Re: " if alert.kind == "update" else ""
+    return clip(f"{re_}[{_head(alert)}] {clean(alert.title) or '(no title)'}", SUBJECT_MAX)
+
+
+def also(alert: models.Alert) -> str:
+    """'also reported by DW, Al Jazeera (Arabic)' (empty when nobody else reported it)."""
+    outlets = [clean(f) for f in alert.also if clean(f)]
+    return f"also reported by {', '.join(outlets)}" if outlets else ""
 
 
 def text(alert: models.Alert) -> str:
@@ -158,6 +167,10 @@ def text(alert: models.Alert) -> str:
         lines.append(f"  {clean(alert.url)}")
     if alert.kind == "notice":
         lines += [f"  {clean(line)}" for line in alert.body.splitlines() if clean(line)]
+        return "\n".join(lines) + "\n"
+    if also(alert):
+        lines.append(f"  {also(alert)}")
+    if alert.kind == "update":
         return "\n".join(lines) + "\n"
     if labels := match_labels(alert):
         lines.append("  matched: " + ", ".join(labels))
@@ -181,6 +194,10 @@ def html_fragment(alert: models.Alert, heading: str = "h2") -> str:
         out.append(f"<p>{esc(clean(alert.url))}</p>")
     if alert.kind == "notice":
         out += [f"<p>{esc(clean(line))}</p>" for line in alert.body.splitlines() if clean(line)]
+        return "\n".join(out)
+    if also(alert):
+        out.append(f"<p>{esc(also(alert).capitalize())}</p>")
+    if alert.kind == "update":
         return "\n".join(out)
     if labels := match_labels(alert):
         out.append(f"<p>Matched: {esc(', '.join(labels))}</p>")
@@ -251,8 +268,11 @@ def _md_head(alert: models.Alert, title: str) -> str:
 def _md_tail(alert: models.Alert) -> list[str]:
     if alert.kind == "notice":
         return [f"\n{escape_md(line)}\n" for line in alert.body.splitlines() if clean(line)]
+    parts = [escape_md(also(alert)) + "\n"] if also(alert) else []
+    if alert.kind == "update":
+        return parts
     labels = match_labels(alert)
-    parts = ["matched: " + escape_md(", ".join(labels)) + "\n"] if labels else []
+    parts += ["matched: " + escape_md(", ".join(labels)) + "\n"] if labels else []
     for s in snippets(alert):
         pieces = highlight(s, _terms(alert))
         body = "".join(f"**{_md_inline(p)}**" if hit else _md_inline(p) for p, hit in pieces)
@@ -275,6 +295,9 @@ def to_json(alert: models.Alert) -> dict[str, Any]:
         "body": alert.body,
         "matches": [_match_json(m) for m in alert.matches],
         "locations": [_place_json(p) for p in alert.locations],
+        "story_id": alert.story_id,
+        "thread_of": alert.thread_of,
+        "also_reported_by": list(alert.also),
     }
 
 
@@ -296,12 +319,28 @@ def _place_json(p: models.Place) -> dict[str, Any]:
 
 
 def by_watch(alerts: Sequence[models.Alert]) -> dict[str, list[models.Alert]]:
-    """Alerts grouped by watch (notices under 'feed notices'), groups in first-seen order."""
+    """Alerts grouped by watch (notices under 'feed notices'), groups in first-seen order;
+    within a group each story once, its later reports folded into 'also reported by'."""
     groups: dict[str, list[models.Alert]] = {}
     for a in alerts:
         key = "feed notices" if a.kind == "notice" else _head(a)
         groups.setdefault(key, []).append(a)
-    return groups
+    return {k: one_per_story(v) for k, v in groups.items()}
+
+
+def one_per_story(alerts: Sequence[models.Alert]) -> list[models.Alert]:
+    """Each story once: the first alert of a story gains the outlets of the others."""
+    out: dict[object, models.Alert] = {}
+    for a in alerts:
+        key = a.story_id if a.story_id is not None else a.id
+        first = out.get(key)
+        if first is None:
+            out[key] = a
+            continue
+        outlets = (*first.also, a.feed, *a.also)
+        kept = tuple(dict.fromkeys(o for o in outlets if o and o != first.feed))
+        out[key] = replace(first, also=kept)
+    return list(out.values())
 
 
 def digest_subject(alerts: Sequence[models.Alert], period: str) -> str:
@@ -339,7 +378,9 @@ def digest_markdown(alerts: Sequence[models.Alert], period: str, limit: int | No
     out = f"**{escape_md(digest_subject(alerts, period))}**\n"
     room = None if limit is None else limit - 60  # keeps space for the "...and N more" line
     shown = 0
-    for watch, group in by_watch(alerts).items():
+    groups = by_watch(alerts)
+    total = sum(len(g) for g in groups.values())
+    for watch, group in groups.items():
         section, fitted = f"\n**{escape_md(watch)}**\n", 0
         for a in group:
             entry = f"\n{_md_head(a, clean(a.title) or '(no title)')}"
@@ -350,6 +391,6 @@ def digest_markdown(alerts: Sequence[models.Alert], period: str, limit: int | No
             out, shown = out + section, shown + fitted
         if fitted < len(group):
             break
-    if shown < len(alerts):
-        out += f"\n…and {len(alerts) - shown} more (see the archive)\n"
+    if shown < total:
+        out += f"\n…and {total - shown} more (see the archive)\n"
     return out if limit is None else out[:limit]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict, deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from zoneinfo import ZoneInfo
@@ -164,6 +164,9 @@ class Delivery:
         if len(waited) > 1:
             self._send(store, waited, "quiet hours", report)
             immediate = [a for a in immediate if a not in waited]
+        for follow_ups in _updates_by_thread(immediate).values():
+            self._send(store, follow_ups, None, report, message=_folded(follow_ups))
+        immediate = [a for a in immediate if a.kind != "update"]
         budget = self._budget(cfg, alerts[0].channel, now)
         if len(immediate) <= budget:
             for alert in immediate:
@@ -177,7 +180,7 @@ class Delivery:
         self._send(store, immediate[single:], "rate limit", report)
 
     def _digest_period(self, alert: Alert) -> Period | None:
-        if alert.kind != "match":
+        if alert.kind == "notice":
             return None
         cfg = self._configs.get(alert.channel)
         return self._digests.get(alert.watch) or (cfg.digest if cfg else None)
@@ -192,8 +195,16 @@ class Delivery:
         return max(cfg.rate_limit - len(recent), 0)
 
     def _send(
-        self, store: Store, alerts: list[Alert], label: str | None, report: DeliveryReport
+        self,
+        store: Store,
+        alerts: list[Alert],
+        label: str | None,
+        report: DeliveryReport,
+        *,
+        message: Alert | None = None,
     ) -> None:
+        """Send ``alerts`` as one message: a digest when ``label`` is set, else the first
+        alert (or ``message``, the follow-ups of one story folded into one)."""
         ids = [a.id for a in alerts]
         channel = alerts[0].channel
         notifier = self.channels.get(channel)
@@ -208,7 +219,8 @@ class Delivery:
             if not alerts:
                 return
         try:
-            receipt = notifier.send_digest(alerts, label) if label else notifier.send(alerts[0])
+            single = message or alerts[0]
+            receipt = notifier.send_digest(alerts, label) if label else notifier.send(single)
             self._sent[channel].append(self.clock())
         except DeliveryError as err:
             self._failure(store, alerts, err, report)
@@ -250,6 +262,21 @@ class Delivery:
         log.warning(
             "channel %r: attempt %d failed, retry in %.0fs: %s", channel, attempts, wait, message
         )
+
+
+def _updates_by_thread(alerts: list[Alert]) -> dict[str, list[Alert]]:
+    """Follow-ups waiting to be sent, by the first alert of their story."""
+    out: dict[str, list[Alert]] = defaultdict(list)
+    for a in alerts:
+        if a.kind == "update" and a.thread_of:
+            out[a.thread_of].append(a)
+    return out
+
+
+def _folded(updates: list[Alert]) -> Alert:
+    """One follow-up naming every outlet that reported the story since the last one."""
+    outlets = tuple(dict.fromkeys(o for a in updates for o in (a.feed, *a.also) if o))
+    return replace(updates[0], also=outlets)
 
 
 def _digest_ready(alerts: list[Alert], period: Period, now: datetime, tz: str) -> bool:

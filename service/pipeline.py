@@ -42,6 +42,8 @@ from storage import Store
 from storage.archive import Processed
 from storage.claims import EVERYTHING
 from storage.db import iso
+from storage.stories import Clusterer
+from stories import clusterer_for
 
 log = logging.getLogger("newsbot.pipeline")
 
@@ -54,10 +56,14 @@ class Context:
     ruleset: Ruleset | None
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
+    stories: Clusterer | None = None  # None: the process's clusterer for this archive
 
     def __post_init__(self) -> None:
         self._feeds = {f.name: f for f in self.settings.feeds}
         self._channels = {w.name: self.settings.channels_for(w) for w in self.settings.watches}
+        self._threads = self.settings.threaded_channels()
+        if self.stories is None:
+            self.stories = clusterer_for(str(self.settings.db_path))
 
     def feed_settings(self, name: str) -> FeedSettings | None:
         return self._feeds.get(name)
@@ -342,7 +348,9 @@ async def process_articles(
             homes[feed] = ctx.store.feed_home_regions(feed)
         homes[feed] = home.learn(homes[feed], d.places)
     try:
-        return ctx.store.complete_articles(done, ctx.channels(), utcnow(), homes)
+        return ctx.store.complete_articles(
+            done, ctx.channels(), utcnow(), homes, clusterer=ctx.stories, threads=ctx._threads
+        )
     except NewsbotError as err:
         log.error("%d articles not stored, retried next cycle: %s", len(done), err.render())
         return 0

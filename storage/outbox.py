@@ -101,6 +101,8 @@ class OutboxStore:
             "SELECT al.*, ar.link, ar.feed, ar.published, ar.title AS article_title"
             " FROM alerts al LEFT JOIN articles ar ON ar.id = al.article_id"
             " WHERE al.status IN ('pending', 'sending') AND al.next_attempt_at <= ?"
+            " AND (al.kind != 'update' OR EXISTS (SELECT 1 FROM alerts p"
+            "  WHERE p.id = al.thread_of AND p.status = 'sent'))"
             " ORDER BY al.next_attempt_at, al.created_at LIMIT ?",
             [iso(now), limit],
         )
@@ -132,7 +134,24 @@ class OutboxStore:
             body=row["body"],
             attempts=row["attempts"],
             queued_at=from_iso(row["created_at"]),
+            story_id=row.get("story_id"),
+            thread_of=row.get("thread_of"),
+            also=self._also(row),
         )
+
+    def _also(self, row: dict[str, Any]) -> tuple[str, ...]:
+        """The outlets of the story's later reports: an update's own article, or what was
+        recorded on a first alert so far."""
+        if row["kind"] == "update":
+            return (row.get("feed") or "",)
+        if row["kind"] != "match":
+            return ()
+        feeds = self.db.execute(
+            "SELECT a.feed FROM alert_reports r JOIN articles a ON a.id = r.article_id"
+            " WHERE r.alert_id = ? ORDER BY r.created_at, r.article_id",
+            [row["id"]],
+        ).fetchall()
+        return tuple(dict.fromkeys(f[0] for f in feeds if f[0] != row.get("feed")))
 
     def _set(self, alert_ids: list[str], assignments: str, values: list[Any]) -> None:
         """One transaction: ``UPDATE alerts SET <assignments>`` for the ids."""

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import sqlite_utils
 
 from models import Article
-from storage.db import iso
+from storage.db import iso, write
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,18 @@ class StoryStore:
                 out[int(r[0])] = int(r[1])
         return out
 
+    def story_sizes(self, story_ids: Sequence[int]) -> dict[int, int]:
+        """story id -> number of articles."""
+        out: dict[int, int] = {}
+        for start in range(0, len(story_ids), 500):
+            chunk = list(story_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.execute(
+                f"SELECT id, size FROM stories WHERE id IN ({marks})", chunk
+            ).fetchall():
+                out[int(r[0])] = int(r[1])
+        return out
+
     def _members(self, story_ids: Sequence[int]) -> dict[int, tuple[StoryArticle, ...]]:
         out: dict[int, list[StoryArticle]] = {}
         for start in range(0, len(story_ids), 500):
@@ -181,6 +193,27 @@ class StoryStore:
         self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
         for sid in (old, story_id):
             if sid is not None:
+                self._refresh_story(sid)
+
+    def regroup(self, assignment: dict[int, int], now: datetime) -> None:
+        """Put each article (and its copies) into the story given, in one transaction; a
+        story's id is the id of its first article, its title that article's title."""
+        with write(self.db):
+            touched: set[int] = set()
+            for article_id, story_id in assignment.items():
+                old = self.story_of(article_id)
+                self.db.execute(
+                    "INSERT OR IGNORE INTO stories (id, title, first_seen, last_seen, size,"
+                    " created_at) SELECT id, title, published, published, 0, ? FROM articles"
+                    " WHERE id = ?",
+                    [iso(now), story_id],
+                )
+                self.db.execute(
+                    "UPDATE articles SET story_id = ? WHERE id = ? OR duplicate_of = ?",
+                    [story_id, article_id, article_id],
+                )
+                touched |= {story_id} | ({old} if old is not None else set())
+            for sid in touched:
                 self._refresh_story(sid)
 
     def _refresh_story(self, story_id: int) -> None:

@@ -22,9 +22,21 @@ STORY = [
 ]
 
 
+EVENTS = [
+    "reaches the old city",
+    "turned back at a checkpoint",
+    "hit by shelling at night",
+    "delayed by a sandstorm",
+    "brings insulin to hospitals",
+    "drivers go on strike",
+]
+
+
 def _site(server, n):
+    """``n`` reports of distinct events (one story each), titles 'Convoy story i ...'."""
     items = [
-        (f"g{i}", f"Convoy story {i} <b>&", server.url(f"/s/{i}.html"), "teaser") for i in range(n)
+        (f"g{i}", f"Convoy story {i} {EVENTS[i]} <b>&", server.url(f"/s/{i}.html"), "teaser")
+        for i in range(n)
     ]
     server.route("/feed.xml", Reply(200, rss(items), {"Content-Type": "application/rss+xml"}))
     for i in range(n):

@@ -22,6 +22,7 @@ APP = [
     "matching",
     "notifiers",
     "web",
+    "stories",
 ]
 
 

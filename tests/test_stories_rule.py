@@ -1,0 +1,222 @@
+"""The story rule (stories/rule.py), table-driven: which archived story a new report joins.
+
+Sentence vectors are given per title (a unit test of the rule, not of the encoder): cosines
+are set by building vectors from orthonormal axes. The real encoder is exercised in
+test_stories_e2e.py and by `python -m bench stories`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from stories.clusterer import StoryClusterer, member
+from stories.rule import DEFAULT
+
+T0 = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
+DIM = 512
+
+
+def axis(i: int) -> np.ndarray:
+    v = np.zeros(DIM, dtype=np.float32)
+    v[i] = 1.0
+    return v
+
+
+def near(base: int, other: int, cos: float) -> np.ndarray:
+    """A unit vector at cosine ``cos`` from axis ``base`` (leaning towards axis ``other``)."""
+    return cos * axis(base) + np.sqrt(1 - cos * cos) * axis(other)
+
+
+@dataclass
+class Case:
+    id: str
+    archived: list[tuple[str, str]]  # (title, lead) already in the window, one story each
+    title: str
+    lead: str
+    vectors: dict[str, np.ndarray]
+    joins: int | None  # index into archived whose story it joins, or None
+    hours: float = 1.0  # how long after the archived reports the new one is published
+    places: frozenset[int] = frozenset()
+    archived_places: frozenset[int] = frozenset()
+    same_story: bool = False  # the archived reports are already one story
+    params: dict[str, object] = field(default_factory=dict)
+
+
+NAVALNY = "Kremlin rejects claim it poisoned Navalny with dart frog toxin"
+TALKS = "Iran foreign minister says progress made in nuclear talks with U.S."
+LEAD = (
+    "The foreign minister told reporters in Geneva that the two delegations had agreed on"
+    " a set of guiding principles and would meet again within weeks to draft the text"
+)
+
+CASES = [
+    Case(
+        "same-title-words-copy",
+        [("Peru's Congress removes interim President Jeri", "")],
+        "Peru's Congress removes interim President Jeri!",
+        "",
+        {},
+        joins=0,
+    ),
+    Case(
+        "rewrite-of-the-lead-under-a-new-headline",
+        [("Delegations agree on guiding principles", LEAD)],
+        "Progress at the table, minister says",
+        LEAD,
+        {},
+        joins=0,
+    ),
+    Case(
+        "same-event-shared-rare-names",
+        [(NAVALNY, "")],
+        "Navalny's mother calls for justice as Kremlin denies frog poison claim",
+        "",
+        {NAVALNY: axis(0), "Navalny's mother calls": near(0, 1, 0.8)},
+        joins=0,
+    ),
+    Case(
+        "same-topic-common-words-only-stays-apart",
+        [(TALKS, "")],
+        "Iran and US hold second round of nuclear talks",
+        "",
+        {TALKS: axis(0), "Iran and US hold": near(0, 1, 0.78)},
+        joins=None,
+    ),
+    Case(
+        "shared-place-and-close-wording-joins",
+        [("Aid convoy reaches besieged district after nine days", "")],
+        "Trucks finally enter the besieged district",
+        "",
+        {"Aid convoy reaches": axis(0), "Trucks finally enter": near(0, 1, 0.85)},
+        joins=0,
+        places=frozenset({170063}),
+        archived_places=frozenset({170063}),
+    ),
+    Case(
+        "shared-place-but-another-event-stays-apart",
+        [("Aid convoy reaches besieged district after nine days", "")],
+        "City council approves new budget",
+        "",
+        {"Aid convoy reaches": axis(0), "City council approves": near(0, 1, 0.3)},
+        joins=None,
+        places=frozenset({170063}),
+        archived_places=frozenset({170063}),
+    ),
+    Case(
+        "arabic-report-of-the-same-event",
+        [("Peru's Congress removes interim President Jeri", "")],
+        "الكونغرس في بيرو يعزل الرئيس المؤقت خوسيه خيري",
+        "",
+        {"Peru's Congress": axis(0), "الكونغرس في بيرو": near(0, 1, 0.75)},
+        joins=0,
+        places=frozenset({3932488}),
+        archived_places=frozenset({3932488}),
+    ),
+    Case(
+        "arabic-report-sharing-a-number",
+        [("Drone attack on Sudan market kills 28", "")],
+        "مقتل ٢٨ شخصاً في هجوم بطائرة مسيّرة على سوق في السودان",
+        "",
+        {"Drone attack": axis(0), "مقتل": near(0, 1, 0.7)},
+        joins=0,
+    ),
+    Case(
+        "russian-report-of-another-event-stays-apart",
+        [("Peru's Congress removes interim President Jeri", "")],
+        "Сборная Перу по футболу сменила главного тренера",
+        "",
+        {"Peru's Congress": axis(0), "Сборная Перу": near(0, 1, 0.45)},
+        joins=None,
+    ),
+    Case(
+        "outside-the-time-window-stays-apart",
+        [("Peru's Congress removes interim President Jeri", "")],
+        "Peru's Congress removes interim President Jeri",
+        "",
+        {},
+        joins=None,
+        hours=24 * 3,
+    ),
+    Case(
+        "a-full-story-takes-no-more",
+        [("Peru's Congress removes interim President Jeri", "")],
+        "Peru's Congress removes interim President Jeri",
+        "",
+        {},
+        joins=None,
+        params={"cap": 1},
+    ),
+    Case(
+        "linked-to-one-member-but-not-the-story-chaining-guard",
+        [
+            ("Kremlin rejects Navalny poisoning finding", ""),
+            ("Navalny widow Yulia Navalnaya speaks in Munich", ""),
+            ("Navalny supporters rally at Munich memorial", ""),
+        ],
+        "Kremlin spokesman Peskov rejects Navalny claim",
+        "",
+        {
+            "Kremlin rejects": axis(0),
+            "Navalny widow": axis(2),
+            "Navalny supporters": axis(3),
+            "Kremlin spokesman": near(0, 1, 0.9),
+        },
+        joins=None,
+        same_story=True,
+    ),
+]
+
+
+def _encoder(vectors: dict[str, np.ndarray]):
+    def encode(texts):
+        out = []
+        for t in texts:
+            match = [v for k, v in vectors.items() if t.startswith(k)]
+            out.append(match[0] if match else axis(hash(t) % 400 + 100))
+        return np.stack(out).astype(np.float16)
+
+    return encode
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_rule(case: Case) -> None:
+    params = replace(DEFAULT, **case.params)  # type: ignore[arg-type]
+    c = StoryClusterer(params, encode=_encoder(case.vectors))
+    archived = [
+        member(
+            i + 1, 1 if case.same_story else i + 1, t, lead, T0, f"feed{i}", case.archived_places
+        )
+        for i, (t, lead) in enumerate(case.archived)
+    ]
+    for m in archived:
+        c.window.add(m)
+    new = member(
+        99, 99, case.title, case.lead, T0 + timedelta(hours=case.hours), "other", case.places
+    )
+    joined = c.cluster([new])[99]
+    expected = 99 if case.joins is None else archived[case.joins].story
+    assert joined == expected
+
+
+def test_a_rolled_back_transaction_leaves_no_member_behind() -> None:
+    c = StoryClusterer(encode=_encoder({}))
+    c.window.add(member(1, 1, "Peru's Congress removes interim President Jeri", "", T0, "a"))
+
+    class Store:
+        def window_rows(self, since, processed_since=""):
+            return []
+
+        def story_of(self, article_id):
+            return article_id
+
+    from models import Article
+
+    art = Article(2, "u", "Peru's Congress removes interim President Jeri", "", "", T0, "b")
+    c.begin(Store(), T0)
+    assert c.assign(Store(), art, "", frozenset()) == 1
+    c.end(ok=False)
+    assert set(c.window.members) == {1}
