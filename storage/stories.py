@@ -230,16 +230,19 @@ class StoryStore:
         )
 
     def window_rows(self, since: datetime, processed_since: str = "") -> Iterator[WindowRow]:
-        """Processed, non-duplicate articles published since ``since`` and processed at or
-        after ``processed_since``: what the clustering compares a new article with. The
-        places are those its matches resolved."""
+        """Processed, non-duplicate articles published since ``since`` and processed after
+        ``processed_since`` (second precision: a row another process completed in that very
+        second is not read again; it only misses a chance to be linked): what the clustering
+        compares a new article with. Its places: what its mentions and matches resolved to."""
         rows = self.db.query(
             "SELECT a.id, a.story_id, a.title, a.summary, substr(a.text, 1, 600) AS head,"
             " a.published, a.feed, a.language, a.processed_at,"
-            " (SELECT group_concat(DISTINCT CAST(m.geonameid AS TEXT)) FROM matches m"
-            "  WHERE m.article_id = a.id AND m.geonameid IS NOT NULL) AS places"
+            " (SELECT group_concat(DISTINCT CAST(g AS TEXT)) FROM (SELECT m.geonameid AS g"
+            "  FROM matches m WHERE m.article_id = a.id AND m.geonameid IS NOT NULL UNION"
+            "  SELECT p.geonameid FROM article_places p WHERE p.article_id = a.id) AS found)"
+            " AS places"
             " FROM articles a WHERE a.processed = 1 AND a.duplicate_of IS NULL"
-            " AND a.processed_at >= ? AND a.published >= ? ORDER BY a.processed_at, a.id",
+            " AND a.processed_at > ? AND a.published >= ? ORDER BY a.processed_at, a.id",
             [processed_since, iso(since)],
         )
         for r in rows:

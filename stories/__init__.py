@@ -27,6 +27,8 @@ Guards against chaining (the failure of every threshold clusterer: A~B, B~C, so 
   window of remembered articles is twice that, and re-dated stale items find nobody.
 - **Compared with the story's members, not its latest one**: the article's mean cosine to all
   members of the story must reach ``support``, and it must be linked to at least one.
+- **One report per outlet**: an outlet tells an event once (a republished item is the same
+  article); another item of the same feed joins a story only as a copy or a rewrite.
 - **Size cap**: a story of ``cap`` (40) articles takes no more.
 
 Where no guard lets an article in, it stays a story of its own: a wrong split costs one

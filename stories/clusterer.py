@@ -20,8 +20,8 @@ import numpy as np
 
 from models import Article
 from stories import embed
-from stories.rule import DEFAULT, Params, choose
-from stories.text import lead, words
+from stories.rule import DEFAULT, Params, choose, copy_of
+from stories.text import lead, title_key, words
 from stories.window import Member, Window, minhash
 
 log = logging.getLogger("newsbot.stories")
@@ -75,22 +75,23 @@ class StoryClusterer:
     def assign(
         self, store: object, article: Article, text: str, places: frozenset[int]
     ) -> int | None:
-        started = time.perf_counter()
         story = getattr(store, "story_of", lambda _i: None)(article.id) or article.id
-        m = member(
-            article.id,
-            story,
-            article.title,
-            lead(article.summary, text),
-            article.published,
-            article.feed,
-            places,
-        )
-        joined = choose(m, self.window, self.vectorize, self.params)
-        m.story = joined if joined is not None else story
-        self.window.add(m)
-        self._added.append(m.id)
+        started = time.perf_counter()
+        joined = copy_of(title_key(article.title), article.published, self.window, self.params)
+        if joined is None:  # not a copy: make the member (words, MinHash) and decide
+            lead_text = lead(article.summary, text)
+            m = member(
+                article.id, story, article.title, lead_text, article.published, article.feed, places
+            )
+            joined = self._decide(m)
+            self._added.append(m.id)
         self.seconds += time.perf_counter() - started
+        return joined
+
+    def _decide(self, m: Member) -> int | None:
+        joined = choose(m, self.window, self.vectorize, self.params)
+        m.story = joined if joined is not None else m.story
+        self.window.add(m)
         return joined
 
     def end(self, ok: bool) -> None:
@@ -117,13 +118,14 @@ class StoryClusterer:
 
     def cluster(self, items: Iterable[Member]) -> dict[int, int]:
         """Cluster members in the order given (oldest first, as they would arrive): member id
-        -> story id."""
+        -> story id. A copy (same title words within the span) joins at once and, as in the
+        archive, is not remembered: its original stands for it in the window."""
         out: dict[int, int] = {}
         for m in items:
             started = time.perf_counter()
-            joined = choose(m, self.window, self.vectorize, self.params)
-            m.story = joined if joined is not None else m.id
-            self.window.add(m)
-            out[m.id] = m.story
+            joined = copy_of(m.words.key, m.published, self.window, self.params)
+            if joined is None:
+                joined = self._decide(m)
+            out[m.id] = joined if joined is not None else m.story
             self.seconds += time.perf_counter() - started
         return out

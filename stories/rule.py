@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -40,9 +40,9 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
     """The story ``item`` joins, or None for a story of its own. Cheapest evidence first:
     the same title, a rewrite (MinHash), then the same event told differently."""
     near = _Near(item, window, p)
-    copy = window.same_title(item.words)
-    if copy is not None and copy in near:
-        return _open(window, window.members[copy].story, p)
+    copy = copy_of(item.words.key, item.published, window, p)
+    if copy is not None:
+        return copy
     rewrites = [i for i in window.rewrites(item.minhash) if i in near]
     best = max(
         rewrites, key=lambda i: item.minhash.jaccard(window.members[i].minhash), default=None
@@ -57,6 +57,15 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
     vectorize([item, *pool])
     scored = [(score, s) for s in stories if (score := _score(item, window, s, p)) is not None]
     return max(scored)[1] if scored else None
+
+
+def copy_of(key: str, published: datetime, window: Window, p: Params = DEFAULT) -> int | None:
+    """The story of a report with the same title words within the span (a copy), if open."""
+    found = window.same_title(key)
+    m = window.members.get(found) if found is not None else None
+    if m is None or abs(m.published - published) > p.span:
+        return None
+    return _open(window, m.story, p)
 
 
 class _Near:
@@ -133,6 +142,8 @@ def _score(item: Member, window: Window, story: int, p: Params) -> float | None:
     members = window.story_members(story)
     if not members or len(members) >= p.cap or item.vector is None:
         return None
+    if any(m.feed == item.feed for m in members):
+        return None  # an outlet tells an event once: its other items are other events
     vectors = np.stack([m.vector for m in members if m.vector is not None])
     if len(vectors) < len(members):
         return None

@@ -40,6 +40,7 @@ class Words:
     names: frozenset[str]  # capitalised words and numbers of title + lead: names, figures
     shingles: frozenset[str]  # word 3-shingles of title + lead (for MinHash)
     script: str  # "latin", "arabic", "cyrillic", ... of the title
+    key: str = ""  # the title's content words sorted (3 or more): what copies share
 
 
 _DIGITS = {ord(c): str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")} | {
@@ -121,6 +122,13 @@ def zipf(word: str, script_name: str = "latin") -> float:
     return round(math.log10(freq * 1e9), 2) if freq > 0 else 0.0
 
 
+def title_key(title: str) -> str:
+    """The title's content words, sorted: two titles with the same key (3 words or more)
+    are copies ("" for a shorter title)."""
+    content = _content(tokens(title))
+    return " ".join(sorted(content)) if len(content) >= 3 else ""
+
+
 def words(title: str, lead_text: str) -> Words:
     title_words = tokens(title)
     all_words = title_words + tokens(lead_text)
@@ -133,4 +141,5 @@ def words(title: str, lead_text: str) -> Words:
         names=_names(f"{title}. {lead_text}"),
         shingles=shingles,
         script=script(title),
+        key=title_key(title),
     )

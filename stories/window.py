@@ -10,6 +10,7 @@ than the span are dropped as the window moves.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,6 +56,7 @@ class Window:
     )
     vectored: set[int] = field(default_factory=set)  # members that have a vector
     newest: datetime | None = None
+    _expired_at: float = -1e9
 
     def __len__(self) -> int:
         return len(self.members)
@@ -68,8 +70,8 @@ class Window:
         for p in m.places:
             self.by_place[p].add(m.id)
         self.by_story[m.story].add(m.id)
-        if len(m.words.title) >= 3:
-            self.by_title.setdefault(_title_key(m.words), m.id)
+        if m.words.key:
+            self.by_title.setdefault(m.words.key, m.id)
         self.lsh.insert(m.id, m.minhash, check_duplication=False)
         if m.vector is not None:
             self.vectored.add(m.id)
@@ -85,8 +87,8 @@ class Window:
         for p in m.places:
             _discard(self.by_place, p, m.id)
         _discard(self.by_story, m.story, m.id)
-        if self.by_title.get(_title_key(m.words)) == m.id:
-            del self.by_title[_title_key(m.words)]
+        if m.words.key and self.by_title.get(m.words.key) == m.id:
+            del self.by_title[m.words.key]
         self.lsh.remove(m.id)
         self.vectored.discard(m.id)
 
@@ -98,9 +100,13 @@ class Window:
         m.story = story
         self.by_story[story].add(m.id)
 
-    def expire(self, now: datetime) -> None:
+    def expire(self, now: datetime, every: float = 60.0) -> None:
         """Drop the members published more than a span before the newest one seen (or ``now``
         when that is earlier: a feed's backlog from last week still clusters together)."""
+        tick = time.monotonic()
+        if tick - self._expired_at < every:
+            return  # a walk over every member: once a minute is enough
+        self._expired_at = tick
         edge = min(now, self.newest or now) - self.span
         for mid in [i for i, m in self.members.items() if m.published < edge]:
             self.remove(mid)
@@ -110,9 +116,9 @@ class Window:
         df = len(self.by_word.get(word, ()))
         return math.log((len(self.members) + 1) / (df + 1)) + 1.0
 
-    def same_title(self, words: Words) -> int | None:
-        """The member with the same title words (3 or more): a copy."""
-        return self.by_title.get(_title_key(words)) if len(words.title) >= 3 else None
+    def same_title(self, key: str) -> int | None:
+        """The member whose title has these words (``stories.text.title_key``): a copy."""
+        return self.by_title.get(key) if key else None
 
     def rewrites(self, mh: MinHash) -> list[int]:
         return [int(i) for i in self.lsh.query(mh)]
@@ -126,10 +132,6 @@ class Window:
 
 def _postings(words: Words) -> frozenset[str]:
     return words.body | words.names
-
-
-def _title_key(words: Words) -> str:
-    return " ".join(sorted(words.title))
 
 
 def _discard(index: dict, key: object, value: int) -> None:  # type: ignore[type-arg]

@@ -43,6 +43,7 @@ class Case:
     places: frozenset[int] = frozenset()
     archived_places: frozenset[int] = frozenset()
     same_story: bool = False  # the archived reports are already one story
+    feed: str = "other"  # the new report's outlet (the archived ones are feed0, feed1, ...)
     params: dict[str, object] = field(default_factory=dict)
 
 
@@ -95,6 +96,17 @@ CASES = [
         joins=0,
         places=frozenset({170063}),
         archived_places=frozenset({170063}),
+    ),
+    Case(
+        "same-outlet-another-item-stays-apart",
+        [("Aid convoy reaches besieged district after nine days", "")],
+        "Trucks finally enter the besieged district",
+        "",
+        {"Aid convoy reaches": axis(0), "Trucks finally enter": near(0, 1, 0.9)},
+        joins=None,
+        places=frozenset({170063}),
+        archived_places=frozenset({170063}),
+        feed="feed0",
     ),
     Case(
         "shared-place-but-another-event-stays-apart",
@@ -195,7 +207,7 @@ def test_rule(case: Case) -> None:
     for m in archived:
         c.window.add(m)
     new = member(
-        99, 99, case.title, case.lead, T0 + timedelta(hours=case.hours), "other", case.places
+        99, 99, case.title, case.lead, T0 + timedelta(hours=case.hours), case.feed, case.places
     )
     joined = c.cluster([new])[99]
     expected = 99 if case.joins is None else archived[case.joins].story
