@@ -140,26 +140,19 @@ class StoryStore:
 
     def stories_of(self, article_ids: Sequence[int]) -> dict[int, int]:
         """article id -> story id, for collapsing a page of search results."""
-        out: dict[int, int] = {}
-        for start in range(0, len(article_ids), 500):
-            chunk = list(article_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(
-                f"SELECT id, story_id FROM articles WHERE id IN ({marks})", chunk
-            ).fetchall():
-                out[int(r[0])] = int(r[1])
-        return out
+        return self._pairs("SELECT id, story_id FROM articles WHERE id IN ({})", article_ids)
 
     def story_sizes(self, story_ids: Sequence[int]) -> dict[int, int]:
         """story id -> number of articles."""
+        return self._pairs("SELECT id, size FROM stories WHERE id IN ({})", story_ids)
+
+    def _pairs(self, sql: str, ids: Sequence[int]) -> dict[int, int]:
+        """{first column: second column} of ``sql`` over ``ids``, 500 ids a query."""
         out: dict[int, int] = {}
-        for start in range(0, len(story_ids), 500):
-            chunk = list(story_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            for r in self.db.execute(
-                f"SELECT id, size FROM stories WHERE id IN ({marks})", chunk
-            ).fetchall():
-                out[int(r[0])] = int(r[1])
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self.db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+            out.update((int(r[0]), int(r[1])) for r in rows)
         return out
 
     def _members(self, story_ids: Sequence[int]) -> dict[int, tuple[StoryArticle, ...]]:
