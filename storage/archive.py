@@ -58,6 +58,12 @@ def _decision_keys(done: Sequence[Processed]) -> list[str]:
     return keys
 
 
+def _places(d: Processed) -> frozenset[int]:
+    """What an article's mentions and matches resolved to: evidence for its story."""
+    found = {p.place.geonameid for p in d.places}
+    return frozenset(found | {m.place.geonameid for m in d.matches if m.place is not None})
+
+
 def _summary(entry: Entry) -> str:
     return entry.content if len(entry.content) > len(entry.summary) else entry.summary
 
@@ -225,6 +231,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
                 lock_keys(self.db, keys)
                 if clusterer is not None:
                     clusterer.begin(self, now)
+                    clusterer.prepare(self, [(d.article, d.text, _places(d)) for d in done])
                 queued = sum(self._complete(d, channels, now, clusterer, threads) for d in done)
                 write_home_regions(self.db, homes or {})
             ok = True
@@ -270,10 +277,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
         insert_article_places(self.db, d.article.id, d.places)
         self._insert_matches(d.article.id, d.matches, now)
         if clusterer is not None:
-            places = frozenset(p.place.geonameid for p in d.places) | frozenset(
-                m.place.geonameid for m in d.matches if m.place is not None
-            )
-            joined = clusterer.assign(self, d.article, d.text, places)
+            joined = clusterer.assign(self, d.article, d.text, _places(d))
             if joined is not None:
                 self._move_to_story(d.article.id, joined)
         if not d.matches:

@@ -179,14 +179,26 @@ class StoryStore:
         self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [article_id, article_id])
 
     def _move_to_story(self, article_id: int, story_id: int) -> None:
-        """Move an article into ``story_id``; the story it leaves is dropped when empty."""
-        old = self.story_of(article_id)
-        if old == story_id:
+        """Move an article into ``story_id``; the story it leaves is dropped when empty.
+        The common case, a new article leaving the story of its own, costs no aggregate."""
+        row = self.db.execute(
+            "SELECT a.story_id, a.published, s.size FROM articles a"
+            " LEFT JOIN stories s ON s.id = a.story_id WHERE a.id = ?",
+            [article_id],
+        ).fetchone()
+        old, published, old_size = row if row else (None, None, None)
+        if old == story_id or published is None:
             return
         self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
-        for sid in (old, story_id):
-            if sid is not None:
-                self._refresh_story(sid)
+        self.db.execute(
+            "UPDATE stories SET size = size + 1, first_seen = min(first_seen, ?),"
+            " last_seen = max(last_seen, ?) WHERE id = ?",
+            [published, published, story_id],
+        )
+        if old is not None and old_size == 1:
+            self.db.execute("DELETE FROM stories WHERE id = ?", [old])
+        elif old is not None:
+            self._refresh_story(old)
 
     def regroup(self, assignment: dict[int, int], now: datetime) -> None:
         """Put each article (and its copies) into the story given, in one transaction; a
@@ -273,10 +285,15 @@ def _story(row: dict[str, Any], articles: Sequence[StoryArticle]) -> Story:
 class Clusterer(Protocol):
     """What the archive asks, inside the transaction that completes articles: which story
     does this article join (None: it stays a story of its own)? ``begin`` is called once per
-    transaction (refresh the window from what others committed), ``end`` after it (``ok``
-    False: it rolled back, forget what was assigned in it)."""
+    transaction (refresh the window from what others committed), then ``prepare`` with the
+    whole batch (text, places), then ``assign`` per article, ``end`` after it (``ok`` False:
+    it rolled back, forget what was assigned in it)."""
 
     def begin(self, store: StoryStore, now: datetime) -> None: ...
+
+    def prepare(
+        self, store: StoryStore, batch: Sequence[tuple[Article, str, frozenset[int]]]
+    ) -> None: ...
 
     def assign(
         self, store: StoryStore, article: Article, text: str, places: frozenset[int]

@@ -26,7 +26,7 @@ class Params:
     rare_idf: float = 5.5  # or, in a window of 300+ reports, an idf this high (Swift, Jackson)
     evidence: float = 1.0  # summed rarity of shared rare words for a firm link
     sim_firm: float = 0.70  # cosine that links with firm evidence
-    sim_weak: float = 0.75  # cosine that links with one rare word or a place in common
+    sim_weak: float = 0.85  # cosine that links with one rare word or a place in common
     sim_cross: float = 0.62  # cosine that links reports in two scripts (no shared words)
     support: float = 0.55  # cosine at which a member counts as agreeing with the article
     quorum: float = 0.5  # share of the story's members that must agree: guards chaining
@@ -49,14 +49,21 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
     )
     if best is not None and item.minhash.jaccard(window.members[best].minhash) >= p.rewrite:
         return _open(window, window.members[best].story, p)
-    candidates = _candidates(item, window, near, p)
-    if not candidates:
+    stories = _open_stories(item, _candidates(item, window, near, p), window, p)
+    if not stories:
         return None
-    stories = {window.members[i].story for i in candidates}
-    pool = [m for s in stories for m in window.story_members(s)]
-    vectorize([item, *pool])
+    vectorize([item, *(m for s in stories for m in window.story_members(s))])
     scored = [(score, s) for s in stories if (score := _score(item, window, s, p)) is not None]
     return max(scored)[1] if scored else None
+
+
+def to_compare(item: Member, window: Window, p: Params = DEFAULT) -> list[Member]:
+    """The members whose vectors deciding ``item`` will need (the item first), or [] when it
+    has no candidate: lets a batch of articles be encoded at once."""
+    stories = _open_stories(item, _candidates(item, window, _Near(item, window, p), p), window, p)
+    if not stories:
+        return []
+    return [item, *(m for s in stories for m in window.story_members(s))]
 
 
 def copy_of(key: str, published: datetime, window: Window, p: Params = DEFAULT) -> int | None:
@@ -82,6 +89,25 @@ class _Near:
 
 def _open(window: Window, story: int, p: Params) -> int | None:
     return story if len(window.by_story.get(story, ())) < p.cap else None
+
+
+MAX_STORIES = 8  # candidate stories compared (the most evidence first): bounds the vectors made
+
+
+def _open_stories(item: Member, candidates: set[int], window: Window, p: Params) -> list[int]:
+    """The stories the candidates belong to that could take the item: not full, without a
+    report from the item's own outlet; those sharing the most rare words first."""
+    count: dict[int, int] = {}
+    for i in candidates:
+        story = window.members[i].story
+        count[story] = count.get(story, 0) + 1
+    open_ = [
+        s
+        for s in count
+        if len(window.by_story.get(s, ())) < p.cap
+        and all(m.feed != item.feed for m in window.story_members(s))
+    ]
+    return sorted(open_, key=lambda s: -count[s])[:MAX_STORIES]
 
 
 def _candidates(item: Member, window: Window, near: _Near, p: Params) -> set[int]:
@@ -140,10 +166,8 @@ def _score(item: Member, window: Window, story: int, p: Params) -> float | None:
     """The best link to a member of the story, if the item is linked to one of them and close
     enough to all of them on average; None when it must not join."""
     members = window.story_members(story)
-    if not members or len(members) >= p.cap or item.vector is None:
+    if not members or item.vector is None:
         return None
-    if any(m.feed == item.feed for m in members):
-        return None  # an outlet tells an event once: its other items are other events
     vectors = np.stack([m.vector for m in members if m.vector is not None])
     if len(vectors) < len(members):
         return None

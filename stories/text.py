@@ -112,6 +112,7 @@ def _frequencies(lang: str) -> dict[str, float]:
         return get_frequency_dict(lang, wordlist="small")
 
 
+@lru_cache(maxsize=200_000)
 def zipf(word: str, script_name: str = "latin") -> float:
     """How common ``word`` is in its language (wordfreq's Zipf scale); 0 when unknown, and
     for a script without a word list."""
@@ -122,11 +123,18 @@ def zipf(word: str, script_name: str = "latin") -> float:
     return round(math.log10(freq * 1e9), 2) if freq > 0 else 0.0
 
 
-def title_key(title: str) -> str:
-    """The title's content words, sorted: two titles with the same key (3 words or more)
-    are copies ("" for a shorter title)."""
+COPY_LEAD_WORDS = 20
+
+
+def title_key(title: str, lead_text: str = "") -> str:
+    """What copies share: the title's content words, sorted (3 or more); for a shorter
+    title ("Labubu Diplomacy"), the whole title and the lead's first 20 words, in order
+    ("" when there is neither)."""
     content = _content(tokens(title))
-    return " ".join(sorted(content)) if len(content) >= 3 else ""
+    if len(content) >= 3:
+        return " ".join(sorted(content))
+    lead_words = tokens(lead_text)[:COPY_LEAD_WORDS]
+    return "~" + " ".join(tokens(title) + lead_words) if len(lead_words) >= 8 else ""
 
 
 def words(title: str, lead_text: str) -> Words:
@@ -141,5 +149,5 @@ def words(title: str, lead_text: str) -> Words:
         names=_names(f"{title}. {lead_text}"),
         shingles=shingles,
         script=script(title),
-        key=title_key(title),
+        key=title_key(title, lead_text),
     )

@@ -47,6 +47,74 @@ NEUTRAL = [
 ]
 
 
+SUBJECTS = [
+    [
+        "Bakers",
+        "Teachers",
+        "Nurses",
+        "Cyclists",
+        "Farmers",
+        "Miners",
+        "Pilots",
+        "Drivers",
+        "Students",
+        "Fishermen",
+        "Weavers",
+        "Doctors",
+        "Librarians",
+    ],
+    [
+        "A museum",
+        "The airport",
+        "A stadium",
+        "The harbour",
+        "A bridge",
+        "The zoo",
+        "A factory",
+        "The railway",
+        "A hospital",
+        "The market",
+        "A theatre",
+        "The dam",
+        "A school",
+    ],
+    [
+        "Snowfall",
+        "A heatwave",
+        "Floodwater",
+        "A sandstorm",
+        "Hail",
+        "Frost",
+        "Fog",
+        "A drought",
+        "Lightning",
+        "A gale",
+        "Rainfall",
+        "A mudslide",
+        "Smoke",
+    ],
+]
+VERBS = [
+    "stage a protest",
+    "reopen after repairs",
+    "break a record",
+    "close for a week",
+    "win an award",
+    "face new rules",
+    "celebrate an anniversary",
+    "move to a new site",
+    "get a new budget",
+    "draw large crowds",
+    "delay the season",
+]
+
+
+def summary(feed: str, i: int, words: str) -> str:
+    """A lead of its own per feed and item (no two items are rewrites of each other)."""
+    lead = {"north": "Latest from", "south": "Our southern desk on", "east": "Eastern bureau:"}
+    return f"{lead[feed]} {words} today; {Site.title(feed, i).lower()}, entry {i * 7 + 3}."
+
+
 class Site:
     """Feeds whose item count depends on the round; pages that answer slowly."""
 
@@ -64,6 +132,13 @@ class Site:
     def items_at(round_no: int) -> int:
         return 2 + round_no // 2
 
+    @staticmethod
+    def title(feed: str, i: int) -> str:
+        """A distinct event per item: every item is a story of its own, so every (watch,
+        item) pair alerts once."""
+        k = FEEDS.index(feed)
+        return f"{SUBJECTS[k][i % 13]} {VERBS[(i + 4 * k) % 11]} ({feed} report {i})"
+
     def link(self, feed: str, i: int) -> str:
         return self.server.url(f"/p/{feed}/{i}.html")
 
@@ -76,9 +151,9 @@ class Site:
                 items.append(
                     (
                         f"{feed}-{i}",
-                        f"{feed} report {i}",
+                        self.title(feed, i),
                         self.link(feed, i),
-                        f"Latest from {words} today, item {i}.",
+                        summary(feed, i, words),
                     )
                 )
             return Reply(200, rss(items, title=feed), {"Content-Type": "application/rss+xml"})
@@ -86,9 +161,10 @@ class Site:
         return handler
 
     def _page_handler(self, feed: str, i: int):
+        title = self.title(feed, i)
         body = (
-            f"<!DOCTYPE html><html><head><title>{feed} report {i}</title></head><body>"
-            f"<article><h1>{feed} report {i}</h1>"
+            f"<!DOCTYPE html><html><head><title>{title}</title></head><body>"
+            f"<article><h1>{title}</h1>"
             + "".join(f"<p>{p}</p>" for p in NEUTRAL)
             + "</article></body></html>"
         ).encode()

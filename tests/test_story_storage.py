@@ -51,6 +51,9 @@ class JoinFirst:
     def begin(self, store: StoryStore, now: datetime) -> None:
         pass
 
+    def prepare(self, store, batch) -> None:
+        pass
+
     def assign(self, store, article: Article, text: str, places) -> int | None:
         if self.first is None:
             self.first = store.story_of(article.id)
