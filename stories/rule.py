@@ -34,6 +34,7 @@ class Params:
 
 
 DEFAULT = Params()
+MIN_SHINGLES = 8  # a title + lead shorter than 10 words says too little to call a rewrite
 
 
 def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAULT) -> int | None:
@@ -43,7 +44,8 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
     copy = copy_of(item.words.key, item.published, window, p)
     if copy is not None:
         return copy
-    rewrites = [i for i in window.rewrites(item.minhash) if i in near]
+    few = len(item.words.shingles) < MIN_SHINGLES  # "r story 0: teaser 0" is no rewrite
+    rewrites = [] if few else [i for i in window.rewrites(item.minhash) if i in near]
     best = max(
         rewrites, key=lambda i: item.minhash.jaccard(window.members[i].minhash), default=None
     )
