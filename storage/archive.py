@@ -231,7 +231,9 @@ class ArchiveStore(StoryAlerts, StoryStore):
                 lock_keys(self.db, keys)
                 if clusterer is not None:
                     clusterer.begin(self, now)
-                    clusterer.prepare(self, [(d.article, d.text, _places(d)) for d in done])
+                    prepare = getattr(clusterer, "prepare", None)  # optional: batch the work
+                    if prepare is not None:
+                        prepare(self, [(d.article, d.text, _places(d)) for d in done])
                 queued = sum(self._complete(d, channels, now, clusterer, threads) for d in done)
                 write_home_regions(self.db, homes or {})
             ok = True

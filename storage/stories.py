@@ -285,15 +285,12 @@ def _story(row: dict[str, Any], articles: Sequence[StoryArticle]) -> Story:
 class Clusterer(Protocol):
     """What the archive asks, inside the transaction that completes articles: which story
     does this article join (None: it stays a story of its own)? ``begin`` is called once per
-    transaction (refresh the window from what others committed), then ``prepare`` with the
-    whole batch (text, places), then ``assign`` per article, ``end`` after it (``ok`` False:
+    transaction (refresh the window from what others committed), then, if the clusterer has
+    one, ``prepare(store, [(article, text, places)])`` with the whole batch, then ``assign``
+    per article, ``end`` after it (``ok`` False:
     it rolled back, forget what was assigned in it)."""
 
     def begin(self, store: StoryStore, now: datetime) -> None: ...
-
-    def prepare(
-        self, store: StoryStore, batch: Sequence[tuple[Article, str, frozenset[int]]]
-    ) -> None: ...
 
     def assign(
         self, store: StoryStore, article: Article, text: str, places: frozenset[int]
