@@ -191,9 +191,10 @@ class StoryStore:
             return
         self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
         self.db.execute(
-            "UPDATE stories SET size = size + 1, first_seen = min(first_seen, ?),"
-            " last_seen = max(last_seen, ?) WHERE id = ?",
-            [published, published, story_id],
+            "UPDATE stories SET size = size + 1,"
+            " first_seen = CASE WHEN first_seen > ? THEN ? ELSE first_seen END,"
+            " last_seen = CASE WHEN last_seen < ? THEN ? ELSE last_seen END WHERE id = ?",
+            [published, published, published, published, story_id],
         )
         if old is not None and old_size == 1:
             self.db.execute("DELETE FROM stories WHERE id = ?", [old])
