@@ -46,6 +46,7 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
         return copy
     few = len(item.words.shingles) < MIN_SHINGLES  # "r story 0: teaser 0" is no rewrite
     rewrites = [] if few else [i for i in window.rewrites(item.minhash) if i in near]
+    rewrites = [i for i in rewrites if not other_numbers(item, window.members[i])]
     best = max(
         rewrites, key=lambda i: item.minhash.jaccard(window.members[i].minhash), default=None
     )
@@ -153,8 +154,18 @@ def rarity(word: str, script: str, window: Window, p: Params) -> float:
     return 0.0
 
 
+def other_numbers(a: Member, b: Member) -> bool:
+    """Both titles carry numbers and they differ: "district 3" is not "district 4"."""
+    na = {w for w in a.words.title if w.isdigit()}
+    nb = {w for w in b.words.title if w.isdigit()}
+    return bool(na and nb and na != nb)
+
+
 def linked(item: Member, other: Member, sim: float, window: Window, p: Params) -> bool:
-    """Does ``item`` report the same event as ``other``? Similar wording needs evidence."""
+    """Does ``item`` report the same event as ``other``? Similar wording needs evidence;
+    titles with different numbers never link."""
+    if other_numbers(item, other):
+        return False
     if item.words.script != other.words.script:
         bar = p.sim_cross - (0.08 if item.places & other.places else 0.0)
         return sim >= bar
