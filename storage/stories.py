@@ -152,7 +152,7 @@ class StoryStore:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             rows = self.db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
-            out.update((int(r[0]), int(r[1])) for r in rows)
+            out.update((int(r[0]), int(r[1])) for r in rows if r[1] is not None)
         return out
 
     def _members(self, story_ids: Sequence[int]) -> dict[int, tuple[StoryArticle, ...]]:

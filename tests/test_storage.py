@@ -310,3 +310,27 @@ def test_an_older_archive_opened_to_read_is_upgraded_first(tmp_path):
         assert "article_places" in store.db.table_names()
         assert search(store.db, "convoy") == []
     assert not MIGRATIONS.pending(sqlite_utils.Database(path))
+
+
+def test_a_migration_that_fails_midway_leaves_nothing(tmp_path):
+    """An error (or a kill) inside a migration must not leave half of it behind, or the next
+    start fails on 'already exists'. Here m001 fails on its FTS table, after the others: its
+    executescript runs inside the migration's transaction (the connection is in autocommit
+    mode, so Python adds no COMMIT of its own)."""
+    import sqlite3
+
+    import sqlite_utils
+
+    from errors import StorageError
+    from storage.migrations import MIGRATIONS
+
+    path = tmp_path / "a.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE articles_fts_data (x)")  # FTS5's shadow table name: m001 fails
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError):
+        Store.open(path)
+    db = sqlite_utils.Database(path)
+    assert "feeds" not in db.table_names() and "alerts" not in db.table_names()
+    assert MIGRATIONS.applied(db) == []

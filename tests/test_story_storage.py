@@ -94,6 +94,14 @@ def test_a_saved_article_is_a_story_of_its_own(store):
     assert _all_in_one_story(store)
 
 
+def test_an_article_outside_any_story_is_left_out_not_a_crash(store):
+    """Rows written around the app (a bulk load, an old tool) may lack a story: the pages that
+    collapse results by story must not fail on them."""
+    ids = store.save_entries(store.feed("A"), [_e(1), _e(2)], "guid", NOW)
+    store.db.execute("UPDATE articles SET story_id = NULL WHERE id = ?", [ids[1]])
+    assert store.stories_of(ids) == {ids[0]: ids[0]}
+
+
 def test_one_alert_per_story_and_later_reports_recorded(store):
     ids = store.save_entries(store.feed("A"), [_e(1), _e(2), _e(3)], "guid", NOW)
     queued = _complete(store, ids, JoinFirst())
