@@ -3,8 +3,6 @@ is right), one match explained, one search."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from cli.common import say
 from matching.rules import Ruleset
 from settings import Settings
@@ -12,22 +10,13 @@ from storage import Store
 from storage.search import search
 
 
-def _rows(s: Settings, sql: str) -> list[dict[str, Any]]:
-    with Store.open(s.db_path) as store:
-        return list(store.db.query(sql))
-
-
 def print_quiet_articles(s: Settings, ruleset: Ruleset) -> None:
     """What was archived without an alert, and why (the mentions that did not count)."""
-    rows = _rows(
-        s,
-        "SELECT a.id, a.duplicate_of FROM articles a WHERE NOT EXISTS"
-        " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id",
-    )
     with Store.open(s.db_path) as store:
-        articles = store.articles([r["id"] for r in rows])
-    dups = {r["id"] for r in rows if r["duplicate_of"]}
-    say(f"\nArchived without an alert ({len(rows)}):")
+        quiet = store.quiet_articles()
+        articles = store.articles([i for i, _copy in quiet])
+    dups = {i for i, copy in quiet if copy}
+    say(f"\nArchived without an alert ({len(quiet)}):")
     for article in articles:
         say(f"  - {article.title}")
         if article.id in dups:
@@ -41,14 +30,10 @@ def print_quiet_articles(s: Settings, ruleset: Ruleset) -> None:
 
 
 def print_explanation(s: Settings, ruleset: Ruleset) -> None:
-    rows = _rows(
-        s,
-        "SELECT m.*, a.title FROM matches m JOIN articles a ON a.id = m.article_id"
-        " WHERE m.kind = 'location' ORDER BY (m.matched_text = m.term), m.id LIMIT 1",
-    )
-    if not rows:
+    with Store.open(s.db_path) as store:
+        m = store.sample_location_match()
+    if m is None:
         return
-    m = rows[0]
     say("\nWhy an alert fired (bot.py watches test explains any text the same way):")
     say(f"  article: {m['title']}")
     say(

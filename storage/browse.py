@@ -183,3 +183,21 @@ class BrowseStore:
         for article_id, watch in rows:
             out[article_id].append(watch)
         return dict(out)
+
+    def quiet_articles(self) -> list[tuple[int, bool]]:
+        """(article id, is a copy of another article) for every article that raised no alert,
+        oldest first: what the demo explains."""
+        rows = self.db.execute(
+            "SELECT a.id, a.duplicate_of IS NOT NULL FROM articles a WHERE NOT EXISTS"
+            " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id"
+        ).fetchall()
+        return [(int(i), bool(dup)) for i, dup in rows]
+
+    def sample_location_match(self) -> dict[str, Any] | None:
+        """One location match with its article's title, a non-literal one (an alias or another
+        script) first: the match the demo explains."""
+        rows = self.db.query(
+            "SELECT m.*, a.title FROM matches m JOIN articles a ON a.id = m.article_id"
+            " WHERE m.kind = 'location' ORDER BY (m.matched_text = m.term), m.id LIMIT 1"
+        )
+        return next(iter(rows), None)
