@@ -134,12 +134,15 @@ def _epilogue(s: settings_mod.Settings, ruleset: Ruleset, keep_db: str | None) -
     from cli import demo_report
 
     demo_report.print_quiet_articles(s, ruleset)
+    demo_report.print_stories(s)
     demo_report.print_explanation(s, ruleset)
-    demo_report.print_search(s, "Aleppo")
+    demo_report.print_search(s, "Aleppo")  # words: the pepper too, not the Arabic reports
+    demo_report.print_search(s, "place:Aleppo")  # the place, in any script, not the pepper
     db = keep_db or "demo.db"
     steps = [] if keep_db else [(f"demo --db {db}", "run again, keeping the archive, then:")]
     steps += [
         (f"search Palmyra --db {db}", "search it"),
+        (f"stories --db {db}", "the stories, each with its reports"),
         (f"serve --db {db}", "browse it: http://127.0.0.1:8001/"),
         ("check", "your config's watches, places resolved"),
         ("run", "the service on config.toml"),

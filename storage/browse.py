@@ -35,6 +35,15 @@ class Overview:
 
 
 @dataclass(frozen=True)
+class QuietArticle:
+    """An article that raised no alert of its own."""
+
+    id: int
+    copy: bool  # the same article as another (link, text or headline): alerted once
+    reported_on: tuple[str, ...]  # watches whose alert for its story recorded it
+
+
+@dataclass(frozen=True)
 class WatchSummary:
     name: str
     articles: int
@@ -184,14 +193,21 @@ class BrowseStore:
             out[article_id].append(watch)
         return dict(out)
 
-    def quiet_articles(self) -> list[tuple[int, bool]]:
-        """(article id, is a copy of another article) for every article that raised no alert,
-        oldest first: what the demo explains."""
+    def quiet_articles(self) -> list[QuietArticle]:
+        """Every article that raised no alert of its own, oldest first, with why not when the
+        archive knows: a copy of another article, or a later report of a story already alerted
+        (recorded on that alert): what the demo explains."""
         rows = self.db.execute(
             "SELECT a.id, a.duplicate_of IS NOT NULL FROM articles a WHERE NOT EXISTS"
             " (SELECT 1 FROM alerts al WHERE al.article_id = a.id) ORDER BY a.id"
         ).fetchall()
-        return [(int(i), bool(dup)) for i, dup in rows]
+        reported: dict[int, set[str]] = defaultdict(set)
+        for article_id, watch in self.db.execute(
+            "SELECT DISTINCT r.article_id, al.watch FROM alert_reports r"
+            " JOIN alerts al ON al.id = r.alert_id"
+        ).fetchall():
+            reported[article_id].add(watch)
+        return [QuietArticle(int(i), bool(c), tuple(sorted(reported[i]))) for i, c in rows]
 
     def sample_location_match(self) -> dict[str, Any] | None:
         """One location match with its article's title, a non-literal one (an alias or another

@@ -216,6 +216,15 @@ def test_demo_shows_the_bot_at_work(tmp_path):
     assert "[Syria hotspots] Amman households" not in out  # only the rail named Aleppo
     assert out.count("[Syria hotspots] Deminers clear paths") == 1  # syndicated twice
     assert "bot.py search" in out and "What next" in out
+    # one story, two outlets in two languages: one alert, the later report recorded on it
+    alerts, epilogue = out.split("Archived without an alert")
+    assert "[Syria hotspots] قافلة مساعدات" not in alerts
+    convoy_ar = epilogue.split("قافلة مساعدات", 1)[1].split("\n")[1]
+    assert "another report of a story already alerted (Syria hotspots)" in convoy_ar
+    several = epilogue.split("One story, several reports")[1].split("\n\n")[0]
+    assert "Levant Wire: Aid convoy" in several and "Levant Wire Arabic: قافلة" in several
+    by_place = epilogue.split("bot.py search place:Aleppo")[1].split("What next")[0]
+    assert "أسواق حلب" in by_place and "Aleppo pepper" not in by_place  # any script, no pepper
     assert list(tmp_path.iterdir()) == []  # nothing written outside the temp folder
 
 
