@@ -156,13 +156,16 @@ def search(
     order: str = "rank",
     marks: tuple[str, str] = MARK,
     notes: list[str] | None = None,
+    earlier: list[int] | None = None,
 ) -> list[Hit]:
     """Ranked hits (order="rank": bm25, title weighted above summary and body, over the
     newest matches) or newest first (order="newest"; always so for an empty query, which
     lists what the filters select). ``places``: GeoNames ids, as place: terms do. A bounded
     plan: the FTS query picks the ids, then article columns and snippets are made for the
     rows shown only. A place no watch covered is resolved at search time in the articles
-    naming it (``storage.place_scan``); ``notes`` receives a line when that was capped."""
+    naming it (``storage.place_scan``); ``notes`` receives a line when that was capped.
+    ``earlier`` receives the ids of the hits ranked before ``offset`` (ids only: what earlier
+    pages showed, so a page can leave out the stories they already listed)."""
     words, names = split_places(query)
     words = words.strip()
     ids = (*(p.geonameid for p in resolve_places(names)), *places)
@@ -171,6 +174,8 @@ def search(
         scans = _scan_places(db, ids, words, filters)
         filters = replace(filters, places=ids, scanned={s.geonameid: s.found for s in scans})
         picked = _pick(db, words, filters, limit, offset, order)
+        if earlier is not None and offset:
+            earlier.extend(i for i, _ in _pick(db, words, filters, offset, 0, order))
     except sqlite3.OperationalError as exc:
         raise _query_error(query, exc) from exc
     except (UnicodeEncodeError, ValueError) as exc:  # lone surrogates from a non-UTF-8 argv

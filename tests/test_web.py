@@ -25,7 +25,7 @@ from webseed import ARABIC_TITLE, ARTICLES, NOW, WATCH, WATCHES, XSS, seed_archi
 import web
 from errors import ErrorKind, hint_for
 from storage import Store
-from storage.search import Hit
+from storage.search import Hit, search
 from web.atom import Found, feed_document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,6 +151,24 @@ def test_search_pages(archive: Path) -> None:
     assert not set(headlines(first.text)) & set(headlines(second.text))
     assert 'href="/search?q=weather&amp;order=newest&amp;page=2" rel="next"' in first.text
     assert 'rel="prev"' in second.text and 'rel="next"' not in second.text
+
+
+def test_a_story_across_two_pages_is_listed_on_the_first_only(
+    archive: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "paged.db"
+    db.write_bytes(archive.read_bytes())
+    url = "/search?q=weather&order=newest"
+    with Store.open(db) as store:
+        newest = [h.id for h in search(store.db, "weather", order="newest", limit=25)]
+        assert len(newest) == 25
+        top, late = newest[0], newest[22]  # page 1's first report, page 2's third
+        store.regroup({late: top}, NOW)
+        late_title = store.story(top).articles[0].title  # oldest first: the late report
+    first, second = get(db, url, url + "&page=2")
+    assert late_title not in headlines(second.text)  # its story is on page 1 already
+    assert len(headlines(second.text)) == 4
+    assert "+1 outlet" in first.text or "+1 report" in first.text
 
 
 def test_place_term_finds_every_script(archive: Path) -> None:

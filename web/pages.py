@@ -16,7 +16,7 @@ from web.metadata import MAX_TILE_ZOOM, TILE_URL
 from web.render import not_found, page
 from web.search_form import PAGE_SIZE, SearchForm
 from web.site import Site, site_of
-from web.story_page import story_notes
+from web.story_page import not_listed_before, story_notes
 
 
 def map_context(places: list[PlaceSummary]) -> dict[str, Any]:
@@ -44,6 +44,7 @@ async def home(datasette: Any, request: Any) -> Response:
 
 def _listing(store: Store, page_number: int, **filters: Any) -> tuple[list[Any], bool]:
     """Newest articles a filter selects (storage.search with no words), one page."""
+    earlier: list[int] = []
     hits = search(
         store.db,
         "",
@@ -51,12 +52,12 @@ def _listing(store: Store, page_number: int, **filters: Any) -> tuple[list[Any],
         offset=(page_number - 1) * PAGE_SIZE,
         order="newest",
         marks=MARKS,
+        earlier=earlier,
         **filters,
     )
-    ids = [h.id for h in hits[:PAGE_SIZE]]
-    listed = items(
-        hits[:PAGE_SIZE], "", store.places_of(ids), story_notes(store, ids), store.watches_of(ids)
-    )
+    shown = not_listed_before(store, hits[:PAGE_SIZE], earlier)
+    ids = [h.id for h in shown]
+    listed = items(shown, "", store.places_of(ids), story_notes(store, ids), store.watches_of(ids))
     return listed, len(hits) > PAGE_SIZE
 
 

@@ -17,7 +17,7 @@ from web.items import MARKS, Item, items
 from web.render import page
 from web.search_form import PAGE_SIZE, FormError, SearchForm
 from web.site import Site, site_of
-from web.story_page import story_notes
+from web.story_page import not_listed_before, story_notes
 
 Link = tuple[str, int, str]  # a place's label, its article count, a search URL
 
@@ -69,6 +69,7 @@ def find(store: Store, form: SearchForm, since: datetime | None, until: datetime
     out.places = [store.place_summary(p.geonameid) or PlaceSummary(p, 0) for p in resolved]
     if not names and form.suggests_place():
         out.suggestions = suggestions(store, form)
+    earlier: list[int] = []
     hits = search(
         store.db,
         words,
@@ -81,9 +82,10 @@ def find(store: Store, form: SearchForm, since: datetime | None, until: datetime
         offset=form.offset,
         order=form.order,
         marks=MARKS,
+        earlier=earlier,
     )
     out.has_next = len(hits) > PAGE_SIZE
-    hits = hits[:PAGE_SIZE]
+    hits = not_listed_before(store, hits[:PAGE_SIZE], earlier)
     ids = [h.id for h in hits]
     out.items = items(
         hits, words, store.places_of(ids), story_notes(store, ids), store.watches_of(ids)

@@ -10,6 +10,7 @@ from datasette.utils.asgi import Response
 from markupsafe import escape
 
 from storage import Store
+from storage.search import Hit
 from web.items import SAFE_SCHEMES, Item, StoryNote, place_url, watch_url, when
 from web.render import not_found, page
 from web.site import site_of
@@ -27,6 +28,16 @@ def story_notes(store: Store, article_ids: Sequence[int]) -> dict[int, StoryNote
             others = [x.feed for x in story.articles if x.id != a.id and x.feed != a.feed]
             notes[a.id] = StoryNote(story_id, story.size - 1, tuple(dict.fromkeys(others)))
     return {aid: notes[aid] for aid in article_ids if aid in notes}
+
+
+def not_listed_before(store: Store, hits: list[Hit], earlier: list[int]) -> list[Hit]:
+    """The hits whose story no earlier page listed (a story is shown where its best-ranked
+    report falls)."""
+    if not earlier:
+        return hits
+    of = store.stories_of([h.id for h in hits])
+    shown = set(store.stories_of(earlier).values())
+    return [h for h in hits if of.get(h.id) not in shown]
 
 
 async def story_page(datasette: Any, request: Any) -> Response:
