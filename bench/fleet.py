@@ -153,10 +153,14 @@ def run(
             target(
                 f"{last['workers']} workers >= 2.5x faster than 1 (warm cycle)",
                 (last["speedup"] or 0) >= 2.5 if last["speedup"] else None,
-                f"{last['speedup']}x ({base} s -> {last['warm_s']} s)",
+                f"{last['speedup'] or 0:.2f}x ({_secs(base)} -> {_secs(last['warm_s'])})",
             ),
             target("every feed requested exactly once per cycle", exact, str(exact)),
         ],
     }
     save("fleet", data, out_dir)
     return data
+
+
+def _secs(value: float | None) -> str:
+    return f"{value:.1f} s" if value else "not measured"
