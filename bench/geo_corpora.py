@@ -44,6 +44,7 @@ class Doc:
     title: str
     text: str
     mentions: list[Mention] = field(default_factory=list)
+    home: dict[str, float] = field(default_factory=dict)  # the feed's home regions
 
 
 def _float(text: str | None) -> float | None:

@@ -33,6 +33,7 @@ from bench.geo_corpora import (  # noqa: E402
     load_tud,
     truth_sets,
 )
+from bench.localnews import ITEMS as LOCAL_ITEMS  # noqa: E402
 from bench.namesakes import ITEMS  # noqa: E402
 from matching.compiler import compile_rules  # noqa: E402
 from matching.places import Gazetteer  # noqa: E402
@@ -77,7 +78,8 @@ def run_ours(
     when = datetime(2020, 1, 1, tzinfo=UTC)
     t1 = time.perf_counter()
     for doc in docs:
-        for m in rules.match(Article(0, doc.key, doc.title, "", doc.text, when, "geo")):
+        article = Article(0, doc.key, doc.title, "", doc.text, when, "geo")
+        for m in rules.analyse(article, home=doc.home).matches:
             fired[int(m.watch)].add(doc.key)
     t2 = time.perf_counter()
     print(
@@ -107,8 +109,11 @@ def score(
     return prf(tp, fp, fn), rows
 
 
-def corpora(gaz: Gazetteer) -> dict[str, tuple[list[Doc], dict[int, set[str]], list[Place]]]:
-    """Each corpus present: its documents, the truth per place and the places watched."""
+def corpora(
+    gaz: Gazetteer, only: list[str] | None = None
+) -> dict[str, tuple[list[Doc], dict[int, set[str]], list[Place]]]:
+    """Each corpus present (of ``only``, when given): its documents, the truth per place and
+    the places watched."""
     loaders = {
         "GeoWebNews": lambda: load_gwn(CORPUS / "GWN.xml"),
         "GeoVirus": lambda: load_geovirus(CORPUS / "GeoVirus.xml"),
@@ -118,6 +123,8 @@ def corpora(gaz: Gazetteer) -> dict[str, tuple[list[Doc], dict[int, set[str]], l
     out = {}
     resolver = Resolver(gaz)
     for name, load in loaders.items():
+        if only and name not in only:
+            continue
         if not (CORPUS / present[name]).exists():
             print(f"{name}: absent ({CORPUS}), skipped")
             continue
@@ -125,8 +132,23 @@ def corpora(gaz: Gazetteer) -> dict[str, tuple[list[Doc], dict[int, set[str]], l
         truth = truth_sets(docs, resolver)
         chosen = [gaz.get(g) for g, s in truth.items() if len(s) >= MIN_ARTICLES]
         out[name] = (docs, truth, sorted((p for p in chosen if p), key=lambda p: p.label))
-    out["namesakes"] = namesake_corpus(gaz)
+    built = {"namesakes": namesake_corpus, "local news": local_corpus}
+    out |= {name: make(gaz) for name, make in built.items() if not only or name in only}
     return out
+
+
+def local_corpus(gaz: Gazetteer) -> tuple[list[Doc], dict[int, set[str]], list[Place]]:
+    """``bench.localnews``: each item's places are its truth; a watch on every place."""
+    docs, truth, places = [], defaultdict(set), {}
+    for i, (specs, home, title, text) in enumerate(LOCAL_ITEMS):
+        doc = Doc(f"local-{i}", title, text, home=home)
+        for spec in specs:
+            place = gaz.resolve(spec)
+            doc.mentions.append(Mention(place.name, place.geonameid, 0, 0))
+            truth[place.geonameid].add(doc.key)
+            places[place.geonameid] = place
+        docs.append(doc)
+    return docs, truth, sorted(places.values(), key=lambda p: p.label)
 
 
 def namesake_corpus(gaz: Gazetteer) -> tuple[list[Doc], dict[int, set[str]], list[Place]]:
@@ -146,8 +168,10 @@ def main() -> int:
     print(f"gazetteer load: {time.perf_counter() - t0:.2f}s")
     report: dict[str, dict] = {}
     specs = {gaz.resolve(spec).geonameid: spec for spec, _, _ in ITEMS}
-    for name, (docs, truth, places) in corpora(gaz).items():
-        ours, _ = run_ours(docs, places, specs if name == "namesakes" else None)
+    specs |= {gaz.resolve(s).geonameid: s for item in LOCAL_ITEMS for s in item[0]}
+    only = sys.argv[1:]  # corpus names to run (all when none): "local news", GeoWebNews
+    for name, (docs, truth, places) in corpora(gaz, only).items():
+        ours, _ = run_ours(docs, places, specs if name in ("namesakes", "local news") else None)
         base = run_baseline(docs, places)
         ours_total, ours_rows = score(places, truth, ours)
         base_total, base_rows = score(places, truth, base)

@@ -20,6 +20,8 @@ and its aliases (REGION), its county / second-level division (COUNTY), the other
 its US state (STATE_COUNTY), its region's 5 biggest cities (REGION_CITY), its country's names
 in many languages and demonyms (COUNTRY), its country's 5 biggest cities (COUNTRY_CITY). Towns
 count only under a name they mainly bear (their most populous bearer), not English words.
+A name of several words is a mention only when its later words are capitalised too, particles
+aside ("Perth city hall" is Perth, not the alias "Perth City": ``cased_as_name``).
 Evidence names, like mentions, must be capitalised in the article, never written in lower case
 in it too ("economy" makes Economy no evidence), and not glued to another capitalised word
 ("European Union", "Boston Globe": ``glued``).
@@ -72,7 +74,7 @@ FEATURE_WORDS = frozenset(
     ]
 )
 NON_PLACE_WORDS = frozenset(  # things named after a place: "Aleppo pepper", "Palmyra palm"
-    ["pepper", "peppers", "soap", "soaps", "pine", "pines", "palm", "palms", "oil", "button"]
+    ["pepper", "peppers", "soap", "soaps", "pine", "pines", "palm", "palms", "button"]
     + ["boil", "boils"]
 )
 INSTITUTION_WORDS = frozenset(  # capitalised, a name: "Palmyra High School", "Washington Post"
@@ -154,6 +156,7 @@ _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w'-]*)")
 # (points, class): classes "region" and "country" are capped per candidate (resolve.CAPS)
 Points = tuple[float, str]
 LOCAL: Points = (3, "local")
+LOCAL_NAMESAKE: Points = (2, "local")  # a neighbour whose name a bigger place elsewhere bears
 COUNTY: Points = (3, "local")
 REGION, REGION_WEAK, REGION_CITY, STATE_COUNTY = (
     (4, "region"),
@@ -175,6 +178,7 @@ class Evidence:
         self.gaz = gazetteer
         self._evidence: dict[int, dict[str, tuple[float, str]]] = {}
         self._primary: dict[str, int | None] = {}
+        self._small: dict[str, bool] = {}
         self.qualifiers = self._qualifier_table()
 
     def name_model(self, key: str) -> resolve.NameModel:
@@ -211,8 +215,12 @@ class Evidence:
             for p in gaz.top_of_region(place, 10 if kind == "state" else 5, primary=True):
                 self._add(ev, p, REGION_CITY)
         if kind == "city":
-            for p in gaz.nearby(place, LOCAL_KM, primary=True)[:NEARBY_LIMIT]:
-                self._add(ev, p, LOCAL)
+            top = {p.geonameid for p in gaz.nearby(place, LOCAL_KM, primary=True)}
+            for p in gaz.nearby(place, LOCAL_KM)[:NEARBY_LIMIT]:
+                if p.geonameid in top:
+                    self._add(ev, p, LOCAL)
+                elif self._small_name(fold(p.name)):
+                    self._add(ev, p, LOCAL_NAMESAKE)
             for k in gaz.division_keys(place):
                 if len(k) > 3:
                     ev[k] = REGION_WEAK if self._big_city(k, place) else COUNTY
@@ -227,7 +235,7 @@ class Evidence:
 
     def _add(self, ev: dict[str, tuple[float, str]], p: Place, points: tuple[float, str]) -> None:
         key = fold(p.name)
-        if len(key) > 3 and key not in english_words():  # p is its name's primary bearer
+        if len(key) > 3 and key not in english_words():
             ev[key] = max(points, ev.get(key, (0.0, "")))
 
     def _big_city(self, key: str, within: Place) -> bool:
@@ -239,6 +247,21 @@ class Evidence:
             return False
         people = self.gaz.region_population(within.country_code, within.admin1)
         return city.population >= BIG_SHARE * people
+
+    def _small_name(self, key: str) -> bool:
+        """Does no big place bear the name (no region, country or city of BIG_CITY people)?
+        A small town's neighbour named like it ("Macedon" near Palmyra, NY) speaks for it;
+        "California", "Houston" and "Boston" near Washington, PA do not."""
+        if key not in self._small:
+            bearers = self.gaz.by_name(key)
+            top = bearers[0] if bearers else None
+            self._small[key] = (
+                top is not None
+                and key not in self.qualifiers  # a region's or country's name
+                and self.gaz.kind(top) == "city"
+                and top.population < BIG_CITY
+            )
+        return self._small[key]
 
     def _primary_of(self, key: str) -> int | None:
         if key not in self._primary:
@@ -391,3 +414,50 @@ def capitalised(mention: str) -> bool:
     """Rule 1: a mention in a cased script starts with a capital letter."""
     first = next((c for c in mention if c.isalpha()), "")
     return not first or first.lower() == first.upper() or first.isupper()
+
+
+_PARTICLES = frozenset(
+    [
+        "upon",
+        "under",
+        "on",
+        "in",
+        "im",
+        "am",
+        "an",
+        "aan",
+        "sur",
+        "sous",
+        "les",
+        "des",
+        "del",
+        "della",
+        "delle",
+        "der",
+        "den",
+        "de",
+        "du",
+        "di",
+        "da",
+        "la",
+        "le",
+        "of",
+        "the",
+        "and",
+        "by",
+        "en",
+        "et",
+        "y",
+        "al",
+        "el",
+        "au",
+        "aux",
+    ]
+)
+
+
+def cased_as_name(mention: str) -> bool:
+    """Rule 1 for names of several words: no later word in lower case but a particle
+    ("Perth city hall" is not the alias "Perth City"; "Kingston upon Thames" is a name)."""
+    words = re.split(r"[\s-]+", mention)[1:]
+    return all(not w[:1].islower() or w in _PARTICLES for w in words)

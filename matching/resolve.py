@@ -51,7 +51,7 @@ STATE_PEOPLE = 100_000  # "New York", "Washington" alone: the city, unless the s
 CAPS = {"region": 4, "country": 2}  # at most this many points per class of evidence
 QUALIFIER = 12.0
 COHERE_LOCAL = 3.0
-HOME = 4.0  # x share: a feed with 3/4 of its places in TN makes a bare Paris TN's
+HOME = 6.0  # x share: a feed with 3/4 of its places in TN makes a bare Paris TN's
 SAME_KM = 50.0
 
 

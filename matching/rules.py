@@ -278,8 +278,11 @@ class Ruleset:
         """Why this mention is no place at all (matching.disambig), or None."""
         text, model = hit.value, hit.entry.model
         assert model is not None
-        if not disambig.capitalised(text[hit.ostart : hit.oend]):
+        written = text[hit.ostart : hit.oend]
+        if not disambig.capitalised(written):
             return "not capitalised: a word, not a name"
+        if not disambig.cased_as_name(written):
+            return "a later word in lower case: not this name"
         if disambig.blocked_by_neighbours(text, hit.ostart, hit.oend):
             return "next to a word that makes it something else (New ..., ... pepper, ... Atoll)"
         for bstart, bend, key in scan.blockers.get(hit.field, ()):

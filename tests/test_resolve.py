@@ -31,6 +31,12 @@ SPECS = {
     "newyork-nyc": "New York City",
     "ontario-ca": "Ontario, US-CA",
     "cairo-eg": "Cairo, Egypt",
+    "palmyra-va": "Palmyra, US-VA",
+    "perth-au": "Perth, Australia",
+    "perth-gb": "Perth, GB",
+    "aberdeen-gb": "Aberdeen, GB",
+    "aberdeen-wa": "Aberdeen, US-WA",
+    "washington-pa": "Washington, US-PA",
 }
 
 
@@ -93,6 +99,37 @@ CASES = [
         "palmyra-ny",
     ),
     ("alias-bare", "The ruins of Palmyra were damaged again", "", "palmyra-sy"),
+    (
+        "small-neighbour-namesake",  # Macedon's main bearer is a village in Australia
+        "Palmyra-Macedon school budget passes",
+        "Voters approved the budget; the district also serves families in Marion.",
+        "palmyra-ny",
+    ),
+    (
+        "neighbours-of-a-village",
+        "Supervisors meet in Palmyra on broadband",
+        "A firm would wire homes near Lake Monticello and Crozet by 2026.",
+        "palmyra-va",
+    ),
+    (
+        "big-names-near-a-small-namesake",  # California, Houston, Boston lie near Washington, PA
+        "WASHINGTON (AP) — Lawmakers from California and Houston met Boston donors",
+        "",
+        "washington-dc",
+    ),
+    (
+        "lower-case-word-is-not-part-of-the-name",  # "Perth City" is an alias of Perth, AU
+        "Perth city hall to become arts centre",
+        "Scotland's culture minister approved the plan.",
+        "perth-gb",
+    ),
+    ("oil-after-a-town", "Aberdeen oil jobs fall again", "North Sea operators cut", "aberdeen-gb"),
+    (
+        "neighbours-of-a-namesake",
+        "Flood warning issued for Aberdeen",
+        "Hoquiam and Montesano residents should move cars, the county said.",
+        "aberdeen-wa",
+    ),
 ]
 
 
@@ -141,6 +178,7 @@ def test_not_a_place_fires_nothing(rules: Ruleset) -> None:
 
 HOME = [
     ("silent-article-home-decides", "Paris police arrest two men", {"US-TN": 0.9}, "paris-tn"),
+    ("home-beats-a-world-city", "Paris police arrest two men", {"US-TN": 0.7}, "paris-tn"),
     ("no-home-prominence", "Paris police arrest two men", {}, "paris-fr"),
     ("article-speaks-home-ignored", "Paris, France: police arrest two", {"US-TN": 0.9}, "paris-fr"),
 ]
