@@ -151,4 +151,5 @@ def compile_rules(watches: Sequence[WatchSettings], gazetteer: Gazetteer | None 
     compiler.patterns.build()
     qualifiers = compiler.evidence.qualifiers if compiler.has_evidence else {}
     watchers = [tuple(w) for w in compiler.watchers]
-    return Ruleset(compiled, compiler.patterns, compiler.entries, watchers, qualifiers)
+    notable = compiler.evidence.notable if compiler.has_evidence else None
+    return Ruleset(compiled, compiler.patterns, compiler.entries, watchers, qualifiers, notable)

@@ -1,14 +1,8 @@
-"""Which mentions are places at all, and the evidence tables resolution weighs
-(``matching.resolve`` picks one referent per name from them).
+"""Qualifiers, names written as regions, and the evidence tables resolution weighs
+(``matching.resolve`` picks one referent per name from them; ``matching.mentions`` says which
+mentions are places at all; a mention inside a longer place name that is not an alias of the
+same place, ``New London``, is set aside by ``matching.rules``).
 
-A mention is no place at all (set aside before resolution) when:
- 1. Case: in scripts with capitals, it does not start with one ("reading" is not Reading).
- 2. Longer names: it sits inside a longer place name that is not an alias of the same place
-    (``New Palmyra``, any ``New X``, gazetteer names such as ``New London``), or is followed by
-    a feature word (``Palmyra Atoll``, ``Palmyra Township``, ``... Lake``, ``... County``) or a
-    non-place word (``Aleppo pepper``, ``Aleppo soap``, ``Palmyra palm``, ``Washington Post``).
-    Lists: ``FEATURE_WORDS`` and ``INSTITUTION_WORDS`` (capitalised: "Palmyra High School",
-    not "Birmingham schools"), ``NON_PLACE_WORDS`` (any case).
 A qualifier right after a mention (``Palmyra, N.Y.``, ``Paris, Tenn.``, ``Paris (Ky.)``,
 ``Ipswich, Queensland``, ``Palmyra, Syria``: a country name in many languages, a first-level
 region of any country, a US state abbreviation, AP style or postal, ``US-XX``) is read by
@@ -19,12 +13,12 @@ their points, from the gazetteer: towns within 50 km (LOCAL, 200 biggest), its f
 and its aliases (REGION), its county / second-level division (COUNTY), the other counties of
 its US state (STATE_COUNTY), its region's 5 biggest cities (REGION_CITY), its country's names
 in many languages and demonyms (COUNTRY), its country's 5 biggest cities (COUNTRY_CITY). Towns
-count only under a name they mainly bear (their most populous bearer), not English words.
-A name of several words is a mention only when its later words are capitalised too, particles
-aside ("Perth city hall" is Perth, not the alias "Perth City": ``cased_as_name``).
-Evidence names, like mentions, must be capitalised in the article, never written in lower case
-in it too ("economy" makes Economy no evidence), and not glued to another capitalised word
-("European Union", "Boston Globe": ``glued``).
+count under a name they mainly bear (their most populous bearer), or (LOCAL_NAMESAKE) one no
+place of BIG_CITY people, region or country bears ("Macedon" near Palmyra, NY: its main bearer
+is a village in Australia), never under English words. Evidence names, like mentions, must be
+capitalised in the article, never written in lower case in it too ("economy" makes Economy no
+evidence), and not glued to another capitalised word ("European Union", "Boston Globe":
+``matching.mentions.glued``).
 """
 
 from __future__ import annotations
@@ -36,51 +30,6 @@ from matching.normalize import fold
 from matching.places import Gazetteer, english_words
 from models import Place
 
-FEATURE_WORDS = frozenset(
-    [
-        "atoll",
-        "township",
-        "twp",
-        "island",
-        "islands",
-        "isle",
-        "county",
-        "lake",
-        "river",
-        "creek",
-        "bay",
-        "beach",
-        "street",
-        "st",
-        "road",
-        "rd",
-        "avenue",
-        "ave",
-        "boulevard",
-        "blvd",
-        "park",
-        "mountain",
-        "mountains",
-        "valley",
-        "springs",
-        "heights",
-        "falls",
-        "hills",
-        "village",
-        "borough",
-        "parish",
-        "reef",
-        "canyon",
-    ]
-)
-NON_PLACE_WORDS = frozenset(  # things named after a place: "Aleppo pepper", "Palmyra palm"
-    ["pepper", "peppers", "soap", "soaps", "pine", "pines", "palm", "palms", "button"]
-    + ["boil", "boils"]
-)
-INSTITUTION_WORDS = frozenset(  # capitalised, a name: "Palmyra High School", "Washington Post"
-    ["high", "school", "schools", "post", "times", "journal", "herald", "tribune", "gazette"]
-    + ["chronicle"]
-)
 _AP_STATES = {
     "ala": "AL",
     "ariz": "AZ",
@@ -152,7 +101,6 @@ _PRESS_PROVINCES: dict[str, tuple[str, str | None]] = {
     "vic": ("AU", "07"),
 }
 _QUALIFIER = re.compile(r"\s*[,(]\s*((?:[^\W\d_][\w.'-]*)(?:\s+[^\W\d_][\w.'-]*){0,2})")
-_NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w'-]*)")
 # (points, class): classes "region" and "country" are capped per candidate (resolve.CAPS)
 Points = tuple[float, str]
 LOCAL: Points = (3, "local")
@@ -179,6 +127,7 @@ class Evidence:
         self._evidence: dict[int, dict[str, tuple[float, str]]] = {}
         self._primary: dict[str, int | None] = {}
         self._small: dict[str, bool] = {}
+        self._notable: dict[str, bool] = {}
         self.qualifiers = self._qualifier_table()
 
     def name_model(self, key: str) -> resolve.NameModel:
@@ -247,6 +196,15 @@ class Evidence:
             return False
         people = self.gaz.region_population(within.country_code, within.admin1)
         return city.population >= BIG_SHARE * people
+
+    def notable(self, key: str) -> bool:
+        """Is the folded name a region's, a country's or a big city's main name? ("Austin"
+        before "Texas" is the city, not a given name: ``matching.persons``)."""
+        if key not in self._notable:
+            top = self.gaz.by_name(key, main_only=True)
+            big = bool(top) and top[0].population >= BIG_CITY
+            self._notable[key] = key in self.qualifiers or big
+        return self._notable[key]
 
     def _small_name(self, key: str) -> bool:
         """Does no big place bear the name (no region, country or city of BIG_CITY people)?
@@ -380,84 +338,3 @@ def _listed(words: str, table: dict[str, tuple[str, str | None]], *, last: bool)
     if not first[0].isupper() or fold(first) in english_words():
         return None
     return "name"
-
-
-def blocked_by_neighbours(text: str, start: int, end: int) -> bool:
-    """Rule 2's word lists and ``New X``: the mention is part of another name or a thing."""
-    before = text[max(0, start - 4) : start]
-    if before == "New " or before.endswith("New-"):
-        return True
-    m = _NEXT_WORD.match(text, end)
-    if not m:
-        return False
-    word = m.group(1)
-    key = fold(word).split(" ")[0]
-    named = word[0].isupper() and (key in FEATURE_WORDS or key in INSTITUTION_WORDS)
-    return key in NON_PLACE_WORDS or named
-
-
-_PREV_WORD = re.compile(r"([^\W\d_][\w'-]*) $")
-
-
-def glued(text: str, start: int, end: int) -> bool:
-    """Evidence names only: a capitalised word right before or after (one space apart) makes
-    the name part of another one: "European Union", "Boston Globe", "Union Pacific"."""
-    m = _NEXT_WORD.match(text, end)
-    if m and m.group(0).startswith(" ") and m.group(1)[0].isupper():
-        return True
-    prev = _PREV_WORD.search(text, max(0, start - 40), start)
-    word = prev.group(1) if prev else ""
-    return bool(word) and word[0].isupper() and fold(word) not in english_words()
-
-
-def capitalised(mention: str) -> bool:
-    """Rule 1: a mention in a cased script starts with a capital letter."""
-    first = next((c for c in mention if c.isalpha()), "")
-    return not first or first.lower() == first.upper() or first.isupper()
-
-
-_PARTICLES = frozenset(
-    [
-        "upon",
-        "under",
-        "on",
-        "in",
-        "im",
-        "am",
-        "an",
-        "aan",
-        "sur",
-        "sous",
-        "les",
-        "des",
-        "del",
-        "della",
-        "delle",
-        "der",
-        "den",
-        "de",
-        "du",
-        "di",
-        "da",
-        "la",
-        "le",
-        "of",
-        "the",
-        "and",
-        "by",
-        "en",
-        "et",
-        "y",
-        "al",
-        "el",
-        "au",
-        "aux",
-    ]
-)
-
-
-def cased_as_name(mention: str) -> bool:
-    """Rule 1 for names of several words: no later word in lower case but a particle
-    ("Perth city hall" is not the alias "Perth City"; "Kingston upon Thames" is a name)."""
-    words = re.split(r"[\s-]+", mention)[1:]
-    return all(not w[:1].islower() or w in _PARTICLES for w in words)

@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from matching import disambig, query, resolve
+from matching import disambig, mentions, persons, query, resolve
 from matching.automaton import PatternSet
 from matching.compiled import Entry, Watch
 from matching.normalize import Folded, fold, normalize
@@ -99,12 +99,14 @@ class Ruleset:
         entries: list[Entry],
         watchers: list[tuple[int, ...]],
         qualifiers: dict[str, tuple[str, str | None]],
+        notable: Callable[[str], bool] | None = None,
     ) -> None:
         self._watches = watches
         self._patterns = patterns
         self._entries = entries
         self._watchers = watchers  # entry id -> the watches using it
         self._qualifiers = qualifiers
+        self._notable = notable or (lambda key: False)  # a place of note's name (persons)
         self.watch_names: list[str] = [w.name for w in watches]
         self._hitless = {i for i, w in enumerate(watches) if _fires_without_hits(w)}
 
@@ -168,9 +170,9 @@ class Ruleset:
                 for p in h.payloads:
                     entry = self._entries[p]
                     if entry.kind == "evidence":
-                        if not disambig.capitalised(value[ostart:oend]):
+                        if not mentions.capitalised(value[ostart:oend]):
                             scan.lowered.add(entry.key)
-                        elif not disambig.glued(value, ostart, oend):
+                        elif not mentions.glued(value, ostart, oend):
                             scan.evidence.add(entry.key)
                     elif entry.kind == "blocker":
                         scan.blockers[name].append((h.start, h.end, entry.key))
@@ -275,20 +277,17 @@ class Ruleset:
         return False
 
     def _no_place(self, hit: _Hit, scan: _Scan) -> str | None:
-        """Why this mention is no place at all (matching.disambig), or None."""
+        """Why this mention is no place at all (matching.mentions, a longer place name,
+        matching.persons), or None."""
         text, model = hit.value, hit.entry.model
         assert model is not None
-        written = text[hit.ostart : hit.oend]
-        if not disambig.capitalised(written):
-            return "not capitalised: a word, not a name"
-        if not disambig.cased_as_name(written):
-            return "a later word in lower case: not this name"
-        if disambig.blocked_by_neighbours(text, hit.ostart, hit.oend):
-            return "next to a word that makes it something else (New ..., ... pepper, ... Atoll)"
+        why = mentions.no_place(text, hit.ostart, hit.oend)
+        if why:
+            return why
         for bstart, bend, key in scan.blockers.get(hit.field, ()):
             if bstart <= hit.start and hit.end <= bend and key in model.blockers:
                 return f"part of the longer place name {key.title()!r}"
-        return None
+        return persons.person(text, hit.ostart, hit.oend, self._notable)
 
     def resolutions(self, article: Article) -> list[str]:
         """For explanations: each place name of the article, its candidates and why one won
