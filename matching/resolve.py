@@ -94,6 +94,13 @@ class Score:
     candidate: Candidate
     total: float
     reasons: list[str]  # what spoke for it, beyond the prior
+    named: frozenset[str] = frozenset()  # the evidence names found for it
+
+    def own_reasons(self, other: Score) -> list[str]:
+        """Its reasons without the evidence names ``other`` has too."""
+        own = sorted(self.named - other.named)
+        out = [r for r in self.reasons if not r.startswith(_NAMES)]
+        return out + ([_NAMES + ", ".join(n.title() for n in own[:4])] if own else [])
 
 
 @dataclass
@@ -125,19 +132,33 @@ class Resolution:
         same_country = w.place.country_code == place.country_code and w.kind == "city"
         return same_country and distance_km(w.place, place) <= SAME_KM
 
-    def explain(self, written: str) -> str:
-        """``Paris -> Paris, FR: most prominent; no evidence for Paris, US-TN``."""
+    def explain(self, written: str, watched: Place | None = None) -> str:
+        """``Paris -> Paris, FR: most prominent; no evidence for Paris, US-TN (12 candidates)``:
+        the winner and what spoke for it, then the watched place (a rejection) or else the
+        runner-up, with only the evidence of its own (what the winner has too decided
+        nothing); the other candidates are counted, not listed."""
         if self.winner is None:
             return f"{written} -> not a place"
-        best, rest = self.scores[0], self.scores[1:3]
+        best = self.scores[0]
         why = "; ".join(best.reasons) if best.reasons else "most prominent"
         out = f"{written} -> {best.candidate.place.label}: {why}"
+        if watched is not None:
+            rest = [s for s in self.scores[1:] if s.candidate.place.geonameid == watched.geonameid]
+        else:
+            rest = self.scores[1:2]
         for s in rest:
+            own = s.own_reasons(best)
             label = s.candidate.place.label
-            out += (
-                f"; {label}: {'; '.join(s.reasons)}" if s.reasons else f"; no evidence for {label}"
-            )
-        return out
+            if own:
+                out += f"; {label}: {'; '.join(own)}"
+            else:
+                out += (
+                    f"; {label}: no evidence of its own"
+                    if s.reasons
+                    else f"; no evidence for {label}"
+                )
+        n = len(self.scores)
+        return out + (f" ({n} candidates)" if n > 2 else "")
 
 
 def resolve(
@@ -182,6 +203,7 @@ def not_a_place(model: NameModel) -> Resolution:
     return Resolution(model.key, None, [], "not a place")
 
 
+_NAMES = "the article names "
 REGION_MARK: tuple[str, str | None] = ("*", None)  # a mention written as a region's name
 
 
@@ -218,9 +240,9 @@ def _score(
     named = [k for k in found if k in ev]
     if named:
         total += evidence_points([ev[k] for k in named])
-        reasons.append("the article names " + ", ".join(sorted(n.title() for n in named)[:4]))
+        reasons.append(_NAMES + ", ".join(sorted(n.title() for n in named)[:4]))
     for p in nearby if c.main and c.kind == "city" else ():
         if p.geonameid != c.place.geonameid and distance_km(p, c.place) <= SAME_KM:
             total += COHERE_LOCAL
             reasons.append(f"near {p.name}")
-    return Score(c, total, reasons)
+    return Score(c, total, reasons, frozenset(named))

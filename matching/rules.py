@@ -214,7 +214,7 @@ class Ruleset:
             first = scan.mentions[id(model)][(hit.field, hit.start)]
             res = self._resolutions(scan)[id(model)]
             hit.why = first.no_place or (
-                "" if res.counts_for(place) else res.explain(_written(hit))
+                "" if res.counts_for(place) else res.explain(_written(hit), place)
             )
             hit.counts = not hit.why
         return hit.counts

@@ -216,3 +216,22 @@ def test_explanations_name_the_candidates(rules: Ruleset) -> None:
     assert "Paris -> Paris, US-TN: the qualifier after it names its region" in "\n".join(
         rules.resolutions(b)
     )
+
+
+def test_a_rejection_names_only_the_evidence_that_decided(rules: Ruleset) -> None:
+    a = Article(
+        1,
+        "u",
+        "Palmyra village board approves water rate increase",
+        "",
+        "Wayne County officials said the increase starts in June; Rochester engineers agreed.",
+        datetime(2026, 1, 1, tzinfo=UTC),
+        "f",
+    )
+    why = {w: r for w, _, _, _, r in rules.rejected(a)}["palmyra-sy"]
+    assert why.startswith("Palmyra -> Palmyra, US-NY: the article names Rochester, Wayne County")
+    assert "no evidence for Tadmur, SY" in why and "candidates)" in why
+    assert "Mason" not in why and "US-PA" not in why  # bystanders are counted, not listed
+    line = next(x for x in rules.resolutions(a) if x.startswith("Palmyra ->"))
+    # the runner-up shows only evidence the winner lacks (Wayne County speaks for both)
+    assert line.count("Wayne County") == 1, line
