@@ -207,15 +207,17 @@ class Evidence:
         return self._notable[key]
 
     def _small_name(self, key: str) -> bool:
-        """Does no big place bear the name (no region, country or city of BIG_CITY people)?
-        A small town's neighbour named like it ("Macedon" near Palmyra, NY) speaks for it;
-        "California", "Houston" and "Boston" near Washington, PA do not."""
+        """Does no big place bear the name (no region, country or city of BIG_CITY people),
+        and has it no common English word ("Old City" near Palmyra, NJ)? A small town's
+        neighbour named like it ("Macedon" near Palmyra, NY) speaks for it; "California",
+        "Houston" and "Boston" near Washington, PA do not."""
         if key not in self._small:
             bearers = self.gaz.by_name(key)
             top = bearers[0] if bearers else None
             self._small[key] = (
                 top is not None
                 and key not in self.qualifiers  # a region's or country's name
+                and not english_words().intersection(key.split())  # "Old City", "Center City"
                 and self.gaz.kind(top) == "city"
                 and top.population < BIG_CITY
             )

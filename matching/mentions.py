@@ -56,6 +56,22 @@ FEATURE_WORDS = frozenset(
         "parish",
         "reef",
         "canyon",
+        # streets: "Dover Drive", "Lincoln Highway", "Paris Pike"
+        "drive",
+        "lane",
+        "circle",
+        "terrace",
+        "highway",
+        "hwy",
+        "pike",
+        "parkway",
+        "pkwy",
+        "trail",
+        "plaza",
+        "square",
+        "crescent",
+        "grove",
+        "gardens",
     ]
 )
 NON_PLACE_WORDS = frozenset(  # things named after a place: "Aleppo pepper", "Palmyra palm"
@@ -64,10 +80,28 @@ NON_PLACE_WORDS = frozenset(  # things named after a place: "Aleppo pepper", "Pa
 )
 INSTITUTION_WORDS = frozenset(  # capitalised, a name: "Palmyra High School", "Washington Post"
     ["high", "school", "schools", "post", "times", "journal", "herald", "tribune", "gazette"]
-    + ["chronicle"]
+    + ["chronicle", "elementary", "middle", "academy", "hospital", "church", "cemetery"]
+    + ["library", "hotel", "theatre", "theater", "stadium", "arena", "mall", "inc", "corp"]
+    # newspapers, which local news quotes: "the Paris Post-Intelligencer", "Dover Post"
+    + ["news", "courier", "register", "observer", "star", "daily", "press"]
+    + ["telegraph", "examiner", "sentinel", "globe", "bulletin", "dispatch", "enterprise"]
+    + ["democrat", "republican", "advocate", "advertiser", "intelligencer", "recorder"]
 )
 
 _NEXT_WORD = re.compile(r"[ \t]+([^\W\d_][\w'-]*)")
+# a world event named after its city: "Paris Olympics", "the Paris Agreement", "London
+# Marathon": the best known place of the name is meant (matching.resolve.FAME_MARK)
+WORLD_EVENTS = frozenset(
+    ["olympics", "olympic", "paralympics", "paralympic", "games", "agreement", "accord"]
+    + ["accords", "summit", "treaty", "convention", "protocol", "marathon", "expo"]
+    + ["peace", "climate", "fashion", "motor", "biennale", "declaration", "communique"]
+)
+
+
+def world_event_after(text: str, end: int) -> bool:
+    """Is the mention followed by a capitalised world event word ("Paris Olympics")?"""
+    m = _NEXT_WORD.match(text, end)
+    return m is not None and m.group(1)[0].isupper() and fold(m.group(1)) in WORLD_EVENTS
 
 
 def no_place(text: str, start: int, end: int) -> str | None:

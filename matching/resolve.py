@@ -77,6 +77,13 @@ class NameModel:
     blockers: frozenset[str] = frozenset()  # folded longer place names containing the name
     labels: dict[int, str] = field(default_factory=dict)
 
+    def within_city(self, town: str) -> bool:
+        """Is ``town`` (folded) a neighbourhood of a city bearing the name (its local evidence)?"""
+        return any(
+            c.kind == "city" and c.evidence.get(town, (0, ""))[1] == "local"
+            for c in self.candidates
+        )
+
     def add(self, candidate: Candidate) -> None:
         if all(c.place.geonameid != candidate.place.geonameid for c in self.candidates):
             self.candidates.append(candidate)
@@ -111,6 +118,26 @@ class Resolution:
     winner: Candidate | None  # None: not a place
     scores: list[Score]  # best first
     decided_by: str  # "qualifier" | "evidence" | "home" | "prominence" | "not a place"
+    also: list[Candidate] = field(default_factory=list)  # other senses, each by its own qualifier
+
+    def add_senses(self, per_mention: Sequence[Sequence[tuple[str, str | None]]]) -> None:
+        """One sense per discourse yields to a mention's own qualifier: "London, Ont." and
+        "London, England" in one article are two places, as are "PARIS, Tenn." and "the Paris
+        Olympics". Each qualified mention's best qualified candidate is a sense too."""
+        if self.winner is None:
+            return
+        top = max((s.candidate for s in self.scores), key=lambda c: c.prior)
+        for quals in per_mention:
+            hit = next(
+                (
+                    s.candidate
+                    for s in self.scores
+                    if quals and _qualified(s.candidate, quals, s.candidate is top)
+                ),
+                None,
+            )
+            if hit is not None and hit is not self.winner and hit not in self.also:
+                self.also.append(hit)
 
     @property
     def firm(self) -> bool:
@@ -122,17 +149,16 @@ class Resolution:
         return len(extra) == 1 or extra[0] > max(extra[1:])
 
     def counts_for(self, place: Place) -> bool:
-        w = self.winner
-        if w is None:
-            return False
-        if w.place.geonameid == place.geonameid:
-            return True
-        if w.kind == "country" and w.place.country_code == place.country_code:
-            return fold(w.place.name) == fold(place.name)  # a city-state: Singapore, Hong Kong
-        same_country = w.place.country_code == place.country_code and w.kind == "city"
-        return same_country and distance_km(w.place, place) <= SAME_KM
+        senses = [self.winner, *self.also] if self.winner else []
+        return any(_same(w, place) for w in senses)
 
     def explain(self, written: str, watched: Place | None = None) -> str:
+        out = self._explain(written, watched)
+        if self.also:
+            out += "; also " + ", ".join(c.place.label for c in self.also) + " (its own qualifier)"
+        return out
+
+    def _explain(self, written: str, watched: Place | None = None) -> str:
         """``Paris -> Paris, FR: most prominent; no evidence for Paris, US-TN (12 candidates)``:
         the winner and what spoke for it, then the watched place (a rejection) or else the
         runner-up, with only the evidence of its own (what the winner has too decided
@@ -161,6 +187,16 @@ class Resolution:
         return out + (f" ({n} candidates)" if n > 2 else "")
 
 
+def _same(w: Candidate, place: Place) -> bool:
+    """Is the winner the place, or a gazetteer duplicate of it?"""
+    if w.place.geonameid == place.geonameid:
+        return True
+    if w.kind == "country" and w.place.country_code == place.country_code:
+        return fold(w.place.name) == fold(place.name)  # a city-state: Singapore, Hong Kong
+    same_country = w.place.country_code == place.country_code and w.kind == "city"
+    return same_country and distance_km(w.place, place) <= SAME_KM
+
+
 def resolve(
     model: NameModel,
     qualifiers: Sequence[tuple[str, str | None]],
@@ -171,10 +207,11 @@ def resolve(
     """Resolve a name from its kept mentions' qualifiers, the evidence names found in the
     article, places other names resolved to (``nearby``) and the feed's home regions."""
     found = found - {model.key}
-    scores = [_score(c, qualifiers, found, nearby) for c in model.candidates]
+    top = max(model.candidates, key=lambda c: c.prior, default=None)
+    scores = [_score(c, qualifiers, found, nearby, c is top) for c in model.candidates]
     decided = (
         "qualifier"
-        if qualifiers and any(_qualified(c, qualifiers) for c in model.candidates)
+        if qualifiers and any(_qualified(c, qualifiers, c is top) for c in model.candidates)
         else ""
     )
     if not decided and any(s.reasons for s in scores):
@@ -205,14 +242,20 @@ def not_a_place(model: NameModel) -> Resolution:
 
 _NAMES = "the article names "
 REGION_MARK: tuple[str, str | None] = ("*", None)  # a mention written as a region's name
+FAME_MARK: tuple[str, str | None] = ("!", None)  # before a world event: "Paris Olympics"
 
 
-def _qualified(c: Candidate, qualifiers: Sequence[tuple[str, str | None]]) -> bool:
+def _qualified(
+    c: Candidate, qualifiers: Sequence[tuple[str, str | None]], top: bool = False
+) -> bool:
     """A qualifier names the candidate's country (or region, for a main name: in "Washington,
     New York" the list names two cities, not the village that once was called Washington);
     ``REGION_MARK``: a mention is written as a region ("Tacoma, Washington"), the candidate
-    is one."""
+    is one; ``FAME_MARK``: a mention names a world event ("Paris Olympics", "the Paris
+    Agreement"), the most prominent candidate (``top``) is meant."""
     if REGION_MARK in qualifiers and c.kind in ("state", "country"):
+        return True
+    if FAME_MARK in qualifiers and top:
         return True
     p = c.place
     return any(
@@ -226,9 +269,10 @@ def _score(
     qualifiers: Sequence[tuple[str, str | None]],
     found: Set[str],
     nearby: Sequence[Place],
+    top: bool = False,
 ) -> Score:
     total, reasons = c.prior, []
-    if _qualified(c, qualifiers):
+    if _qualified(c, [q for q in qualifiers if q != FAME_MARK]):
         total += QUALIFIER
         regional = REGION_MARK in qualifiers and c.kind in ("state", "country")
         reasons.append(
@@ -236,6 +280,9 @@ def _score(
             if regional
             else "the qualifier after it names its region"
         )
+    elif FAME_MARK in qualifiers and top:
+        total += QUALIFIER / 2  # a dateline's state outweighs it: "PARIS, Tenn. — Paris Olympics"
+        reasons.append("it names a world event (Olympics, Agreement, Marathon ...): the best known")
     ev = c.evidence
     named = [k for k in found if k in ev]
     if named:

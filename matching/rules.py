@@ -138,11 +138,13 @@ class Ruleset:
             if res.winner is None:
                 continue
             kept = [h for h in scan.mentions[mid].values() if not h.no_place]
-            place = res.winner.place
-            old = out.get(place.geonameid)
-            written = old.written if old else kept[0].value[kept[0].ostart : kept[0].oend]
-            mentions = len(kept) + (old.mentions if old else 0)
-            out[place.geonameid] = ResolvedPlace(place, mentions, written, res.firm)
+            for c in (res.winner, *res.also):
+                place = c.place
+                old = out.get(place.geonameid)
+                written = old.written if old else kept[0].value[kept[0].ostart : kept[0].oend]
+                count = len(kept) + (old.mentions if old else 0)
+                firm = res.firm or c is not res.winner
+                out[place.geonameid] = ResolvedPlace(place, count, written, firm)
         return list(out.values())
 
     def _matches(self, scan: _Scan, article: Article, feeds: Collection[str]) -> list[Match]:
@@ -225,19 +227,10 @@ class Ruleset:
         if scan.resolved is not None:
             return scan.resolved
         qualifiers: dict[int, list[tuple[str, str | None]]] = {}
+        own: dict[int, list[list[tuple[str, str | None]]]] = {}  # each mention's
         for mid, hits in scan.mentions.items():
-            qualifiers[mid] = []
-            for h in hits.values():
-                h.no_place = self._no_place(h, scan) or ""
-                q = (
-                    None
-                    if h.no_place
-                    else disambig.qualifier_after(h.value, h.oend, self._qualifiers)
-                )
-                if q is not None:
-                    qualifiers[mid].append(q)
-                if not h.no_place and self._regional(h):
-                    qualifiers[mid].append(resolve.REGION_MARK)
+            own[mid] = [self._qualifiers_of(h, scan) for h in hits.values()]
+            qualifiers[mid] = [q for quals in own[mid] for q in quals]
         first = {mid: self._resolve(scan, mid, qualifiers[mid]) for mid in scan.mentions}
         winners = {mid: r.winner.place for mid, r in first.items() if r.winner and r.firm}
         scan.resolved = {
@@ -246,7 +239,22 @@ class Ruleset:
             )
             for mid in scan.mentions
         }
+        for mid, res in scan.resolved.items():
+            res.add_senses(own[mid])
         return scan.resolved
+
+    def _qualifiers_of(self, h: _Hit, scan: _Scan) -> list[tuple[str, str | None]]:
+        """What the text right around one mention says of its place (none: no place)."""
+        h.no_place = self._no_place(h, scan) or ""
+        if h.no_place:
+            return []
+        q = disambig.qualifier_after(h.value, h.oend, self._qualifiers)
+        out = [q] if q is not None else []
+        if self._regional(h):
+            out.append(resolve.REGION_MARK)
+        if mentions.world_event_after(h.value, h.oend):
+            out.append(resolve.FAME_MARK)
+        return out
 
     def _resolve(
         self,
@@ -268,7 +276,7 @@ class Ruleset:
         assert model is not None
         if not how:
             return False
-        if how == "qualifier" and _within_city(model, disambig.item_before(hit.value, hit.ostart)):
+        if how == "qualifier" and model.within_city(disambig.item_before(hit.value, hit.ostart)):
             return False  # "Brooklyn, New York": the city the borough lies in
         if any(c.kind in ("state", "country") for c in model.candidates):
             return True
@@ -337,13 +345,6 @@ class Ruleset:
             if not (w.keywords or w.locations or w.query_text):
                 lines.append("  (no keywords, locations or query: never fires)")
         return lines
-
-
-def _within_city(model: resolve.NameModel, town: str) -> bool:
-    """Is ``town`` (folded) a neighbourhood of a city bearing the name (its local evidence)?"""
-    return any(
-        c.kind == "city" and c.evidence.get(town, (0, ""))[1] == "local" for c in model.candidates
-    )
 
 
 def _written(hit: _Hit) -> str:

@@ -123,6 +123,12 @@ CASES = [
         "Scotland's culture minister approved the plan.",
         "perth-gb",
     ),
+    (
+        "world-event-best-known",
+        "Paris Olympics: Tennessee swimmer wins bronze",
+        "The former University of Tennessee swimmer's coach in Knoxville watched on TV.",
+        "paris-fr",
+    ),
     ("oil-after-a-town", "Aberdeen oil jobs fall again", "North Sea operators cut", "aberdeen-gb"),
     (
         "neighbours-of-a-namesake",
@@ -235,3 +241,36 @@ def test_a_rejection_names_only_the_evidence_that_decided(rules: Ruleset) -> Non
     line = next(x for x in rules.resolutions(a) if x.startswith("Palmyra ->"))
     # the runner-up shows only evidence the winner lacks (Wayne County speaks for both)
     assert line.count("Wayne County") == 1, line
+
+
+SENSES = [
+    # (id, title, text, the watches that fire): a mention's own qualifier is a sense of its own
+    (
+        "two-qualified-namesakes",
+        "London mayor visits his counterpart",
+        "The mayor of London, Ont., visited City Hall in London, England, this week.",
+        {"london-ca", "london-gb"},
+    ),
+    (
+        "dateline-and-world-event",
+        "PARIS, Tenn. — Paris Olympics watch party set at the library",
+        "",
+        {"paris-tn", "paris-fr"},
+    ),
+    (
+        "one-qualifier-one-sense",
+        "Paris, Tenn., council meets; Paris mayor absent",
+        "",
+        {"paris-tn"},
+    ),
+    ("street-name", "Crash closes Paris Pike near Lexington", "", set()),
+    ("newspaper", "Two arrested, The Paris News reported", "", set()),
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"), [c[1:] for c in SENSES], ids=[c[0] for c in SENSES]
+)
+def test_senses_and_names_of_things(rules: Ruleset, title: str, text: str, expected: set) -> None:
+    names = {"paris-fr", "paris-tn", "paris-tx", "paris-ky", "london-gb", "london-ca"}
+    assert fired(rules, title, text) & names == expected
