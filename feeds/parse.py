@@ -104,9 +104,30 @@ def _pool() -> ProcessPoolExecutor | None:
     with _POOL_LOCK:
         if _POOL is None:
             ctx = multiprocessing.get_context("spawn")
-            _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            _POOL = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=ctx,
+                initializer=follow_parent,
+                initargs=(os.getpid(),),
+            )
             atexit.register(_POOL.shutdown, wait=False, cancel_futures=True)
         return _POOL
+
+
+PARENT_CHECK = 1.0  # seconds between a worker's looks at its parent
+
+
+def follow_parent(parent: int) -> None:
+    """In a pool worker: exit when the process that started it is gone. A service killed with
+    SIGKILL cannot shut its pool down, and its workers, which share the pool's queues among
+    themselves, would otherwise wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def worker_pool() -> ProcessPoolExecutor | None:

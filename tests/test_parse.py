@@ -1,9 +1,17 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from errors import ParseError
 from feeds.parse import parse_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
 
 RSS = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><ttl>60</ttl>
 <item><title>A &amp; B</title><link>http://x/a</link><guid>g1</guid>
@@ -124,3 +132,38 @@ def test_real_json_feeds_parse(shared_dir):
     ]:
         feed = parse_bytes(path.read_bytes(), "https://example.org/feed.json")
         assert feed.entries and all(e.title or e.summary for e in feed.entries), path
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return "\nState:\tZ" in f.read()  # a zombie has exited; only its entry is left
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: no parser pool")
+def test_a_killed_service_leaves_no_parser_process_behind():
+    code = (
+        "import os, time\n"
+        "from feeds import parse\n"
+        "pool = parse.worker_pool()\n"
+        "pool.submit(os.getpid).result()\n"
+        "print(' '.join(map(str, pool._processes)), flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "NEWSBOT_PARSE_WORKERS"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        workers = [int(p) for p in proc.stdout.readline().split()]
+        assert workers and not any(_gone(p) for p in workers)
+    finally:
+        proc.kill()  # SIGKILL: no atexit, no pool shutdown
+        proc.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and not all(_gone(p) for p in workers):
+        time.sleep(0.2)
+    assert all(_gone(p) for p in workers), workers
