@@ -17,18 +17,25 @@ event, or starts a story of its own. The evidence, cheapest first:
 Guards against chaining (the failure of every threshold clusterer: A~B, B~C, so A~C):
 
 - **Candidates need shared evidence**: an article is compared only with archived articles
-  that share a rare word of its title or a name or number (idf >= ``rare`` in the window), or
-  a resolved place. A similar wording alone ("talks", "election") is a topic, not an event.
-- **A link needs evidence to match the similarity**: cosine >= ``sim_firm`` with shared rare
-  words and names summing to ``evidence`` idf, or cosine >= ``sim_weak`` with one rare word
-  or a place in common. Reports in two scripts (Arabic and English) share no words: they link
-  at cosine >= ``sim_cross`` (a little less with a resolved place in common).
+  whose shared title words, names and numbers sum to ``candidate`` rarity, or that share a
+  resolved place. A word's rarity is how rare it is in the language at large (``rare`` minus
+  its Zipf frequency, wordfreq: Navalny 4, Kremlin 1.6, Geneva 1, Iran 0.4), so several
+  middling words (Iran + Geneva + talks) count as much as one rare name.
+- **A link is evidence plus similarity**: its strength is the cosine, plus a bonus of up to
+  ``bonus`` for the rarity of the words shared (full at ``full``) and ``place`` for a resolved
+  place in common, minus a penalty growing to ``late`` over the span (two rounds of the same
+  talks days apart are two events). A link needs strength ``link`` and something shared: a
+  similar wording alone ("talks", "election") is a topic, not an event. Titles carrying
+  numbers with none in common ("district 3", "district 4") never link. Reports in two
+  scripts (Arabic and English) share no words: they link at cosine ``sim_cross`` (a little
+  less with a resolved place in common).
 - **Time window**: only reports published within ``span`` (2 days) of each other link; the
   window of remembered articles is twice that, and re-dated stale items find nobody.
-- **Compared with the story's members, not its latest one**: the article's mean cosine to all
-  members of the story must reach ``support``, and it must be linked to at least one.
-- **One report per outlet**: an outlet tells an event once (a republished item is the same
-  article); another item of the same feed joins a story only as a copy or a rewrite.
+- **Compared with the story's members, not its latest one**: the article must be close
+  (cosine ``support``) to at least a ``quorum`` of the story's members, and linked to one.
+- **One report per outlet**: an outlet tells an event once; its second item joins the story
+  only as a copy, a rewrite or an update linked to its own first report at the higher
+  strength ``same_outlet`` ("X recovers from brief outage" after "X hit by outage").
 - **Size cap**: a story of ``cap`` (40) articles takes no more.
 
 Where no guard lets an article in, it stays a story of its own: a wrong split costs one

@@ -22,11 +22,15 @@ Vectorize = Callable[[Sequence[Member]], None]  # fills member.vector where it i
 class Params:
     span: timedelta = timedelta(days=2)  # a report joins only reports within this of it
     cap: int = 40  # a story this large takes no more members
-    rare: float = 3.6  # Zipf frequency at or below which a word is rare (Kremlin 3.4, Iran 4.6)
+    rare: float = 5.0  # a word's rarity: this minus its Zipf frequency (Kremlin 1.6, Iran 0.4)
     rare_idf: float = 5.5  # or, in a window of 300+ reports, an idf this high (Swift, Jackson)
-    evidence: float = 1.0  # summed rarity of shared rare words for a firm link
-    sim_firm: float = 0.70  # cosine that links with firm evidence
-    sim_weak: float = 0.85  # cosine that links with one rare word or a place in common
+    candidate: float = 1.0  # summed rarity of shared words that makes a member a candidate
+    link: float = 0.80  # strength (cosine + evidence bonus - time penalty) of a link
+    bonus: float = 0.25  # bonus of shared rare words summing to ``full`` rarity or more
+    full: float = 6.0
+    place: float = 0.05  # bonus of a resolved place in common
+    late: float = 0.15  # penalty of two reports a whole span apart (two rounds of talks)
+    same_outlet: float = 0.95  # strength an outlet's second item needs (an update of its report)
     sim_cross: float = 0.62  # cosine that links reports in two scripts (no shared words)
     support: float = 0.55  # cosine at which a member counts as agreeing with the article
     quorum: float = 0.5  # share of the story's members that must agree: guards chaining
@@ -97,41 +101,48 @@ def _open(window: Window, story: int, p: Params) -> int | None:
 MAX_STORIES = 8  # candidate stories compared (the most evidence first): bounds the vectors made
 
 
-def _open_stories(item: Member, candidates: set[int], window: Window, p: Params) -> list[int]:
-    """The stories the candidates belong to that could take the item: not full, without a
-    report from the item's own outlet; those sharing the most rare words first."""
-    count: dict[int, int] = {}
-    for i in candidates:
+def _open_stories(
+    item: Member, candidates: dict[int, float], window: Window, p: Params
+) -> list[int]:
+    """The stories the candidates belong to that could take the item (not full); those
+    sharing the most evidence first."""
+    weight: dict[int, float] = {}
+    for i, w in candidates.items():
         story = window.members[i].story
-        count[story] = count.get(story, 0) + 1
-    open_ = [
-        s
-        for s in count
-        if len(window.by_story.get(s, ())) < p.cap
-        and all(m.feed != item.feed for m in window.story_members(s))
-    ]
-    return sorted(open_, key=lambda s: -count[s])[:MAX_STORIES]
+        weight[story] = weight.get(story, 0.0) + w
+    open_ = [s for s in weight if len(window.by_story.get(s, ())) < p.cap]
+    return sorted(open_, key=lambda s: -weight[s])[:MAX_STORIES]
 
 
-def _candidates(item: Member, window: Window, near: _Near, p: Params) -> set[int]:
-    """Members sharing a rare word or name, or a place; for an article in another script
-    than the Latin one, every near member that has a vector."""
-    found: set[int] = set()
+MAX_POSTING = 2000  # a word in this many members of the window says nothing of an event
+
+
+def _candidates(item: Member, window: Window, near: _Near, p: Params) -> dict[int, float]:
+    """Members sharing words of summed rarity ``candidate`` or a place (-> the evidence);
+    for an article in another script than the Latin one, every near member with a vector."""
+    found: dict[int, float] = {}
     for w in item.words.title | item.words.names:
-        if not w.isdigit() and rarity(w, item.words.script, window, p) > 0:
-            found |= window.by_word.get(w, set())
+        posting = window.by_word.get(w, ())
+        if w.isdigit() or len(posting) > MAX_POSTING:
+            continue
+        r = rarity(w, item.words.script, window, p)
+        for i in posting if r > 0 else ():
+            found[i] = found.get(i, 0.0) + r
+    found = {i: r for i, r in found.items() if r >= p.candidate}
     for place in item.places:
-        found |= window.by_place.get(place, set())
+        for i in window.by_place.get(place, ()):
+            found[i] = found.get(i, 0.0) + p.candidate
     if item.words.script != "latin":  # no words in common with Latin reports but numbers
-        found |= window.vectored
+        for i in window.vectored:
+            found.setdefault(i, 0.0)
         for w in item.words.names:
-            if w.isdigit():
-                found |= window.by_word.get(w, set())
-    return {i for i in found if i in near}
+            for i in window.by_word.get(w, ()) if w.isdigit() else ():
+                found[i] = found.get(i, 0.0) + 1.0
+    return {i: r for i, r in found.items() if i in near}
 
 
 def evidence(item: Member, other: Member, window: Window, p: Params) -> tuple[float, bool]:
-    """Summed rarity of the rare title words, names and numbers one report shares with the
+    """Summed rarity of the title words, names and numbers one report shares with the
     other, and whether a word is among them (a number alone, "3", is no evidence)."""
     a, b = item.words, other.words
     shared = ((a.title | a.names) & (b.body | b.names)) | ((b.title | b.names) & (a.body | a.names))
@@ -140,39 +151,53 @@ def evidence(item: Member, other: Member, window: Window, p: Params) -> tuple[fl
 
 
 MIN_IDF_WINDOW = 300  # a smaller window says little about which words are rare
+UNKNOWN = 4.0  # the rarity of a word not in the language's list (a name: Orban, TikTok)
 
 
 def rarity(word: str, script: str, window: Window, p: Params) -> float:
-    """How much a shared ``word`` says that two reports tell the same event: rare in the
-    language at large (4 - its Zipf frequency: Navalny 1.7, Kremlin 0.6), or rare among the
-    window's reports (0.5); 0 for a common word."""
+    """How much a shared ``word`` says that two reports tell the same event: how rare it is
+    in the language at large (``rare`` - its Zipf frequency: Navalny 4, Kremlin 1.6, Geneva
+    1, Iran 0.4), or rare among the window's reports (0.5); 0 for a common word."""
     z = zipf(word, script)
-    if z <= p.rare:
-        return 4.0 - z
+    if z == 0.0:
+        return UNKNOWN if script in ("latin", "cyrillic", "arabic") and not word.isdigit() else 1.0
+    if z < p.rare:
+        return min(p.rare - z, UNKNOWN)
     if len(window) >= MIN_IDF_WINDOW and window.idf(word) >= p.rare_idf:
         return 0.5
     return 0.0
 
 
 def other_numbers(a: Member, b: Member) -> bool:
-    """Both titles carry numbers and they differ: "district 3" is not "district 4"."""
+    """Both titles carry numbers and none in common: "district 3" is not "district 4" (but
+    "6 found alive, 10 missing" is "10 missing")."""
     na = {w for w in a.words.title if w.isdigit()}
     nb = {w for w in b.words.title if w.isdigit()}
-    return bool(na and nb and na != nb)
+    return bool(na and nb and not na & nb)
+
+
+def strength(item: Member, other: Member, sim: float, window: Window, p: Params) -> float:
+    """How strongly ``item`` and ``other`` tell one event: their cosine, plus a bonus for the
+    rare words and the place they share, minus a penalty growing with the time between them;
+    0 when titles carry other numbers or nothing is shared (a similar wording is a topic)."""
+    if other_numbers(item, other):
+        return 0.0
+    place = p.place if item.places & other.places else 0.0
+    hours = abs((item.published - other.published).total_seconds()) / 3600
+    late = p.late * min(hours / (p.span.total_seconds() / 3600), 1.0)
+    if item.words.script != other.words.script:  # no words in common: the cosine says it
+        return sim + p.link - p.sim_cross + place - late
+    ev, word = evidence(item, other, window, p)
+    if not word and not place:
+        return 0.0
+    return sim + p.bonus * min(ev, p.full) / p.full + place - late
 
 
 def linked(item: Member, other: Member, sim: float, window: Window, p: Params) -> bool:
-    """Does ``item`` report the same event as ``other``? Similar wording needs evidence;
-    titles with different numbers never link."""
-    if other_numbers(item, other):
-        return False
-    if item.words.script != other.words.script:
-        bar = p.sim_cross - (0.08 if item.places & other.places else 0.0)
-        return sim >= bar
-    ev, word = evidence(item, other, window, p)
-    if word and ev >= p.evidence and sim >= p.sim_firm:
-        return True
-    return (word or bool(item.places & other.places)) and sim >= p.sim_weak
+    """Does ``item`` report the same event as ``other``? An outlet's second item links only
+    as an update (a stronger link): an outlet tells an event once."""
+    bar = p.same_outlet if item.feed == other.feed else p.link
+    return strength(item, other, sim, window, p) >= bar
 
 
 def _score(item: Member, window: Window, story: int, p: Params) -> float | None:
@@ -187,5 +212,14 @@ def _score(item: Member, window: Window, story: int, p: Params) -> float | None:
     sims = (vectors.astype(np.float32) @ item.vector.astype(np.float32)).tolist()
     if sum(s >= p.support for s in sims) < p.quorum * len(sims):
         return None
-    links = [s for m, s in zip(members, sims, strict=True) if linked(item, m, s, window, p)]
+    if any(m.feed == item.feed for m in members) and not any(
+        m.feed == item.feed and linked(item, m, s, window, p)
+        for m, s in zip(members, sims, strict=True)
+    ):
+        return None  # an outlet's item joins its own story only as an update of it
+    links = [
+        strength(item, m, s, window, p)
+        for m, s in zip(members, sims, strict=True)
+        if linked(item, m, s, window, p)
+    ]
     return max(links) if links else None
