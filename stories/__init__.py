@@ -50,13 +50,14 @@ from __future__ import annotations
 
 import threading
 
+from storage.stories import Clusterer
 from stories.clusterer import StoryClusterer
 
 _lock = threading.Lock()
-_by_archive: dict[str, StoryClusterer] = {}
+_by_archive: dict[str, Clusterer] = {}
 
 
-def clusterer_for(archive: str) -> StoryClusterer:
+def clusterer_for(archive: str) -> Clusterer:
     """The process's clusterer for one archive (its window is kept between cycles)."""
     with _lock:
         if archive not in _by_archive:
@@ -64,4 +65,11 @@ def clusterer_for(archive: str) -> StoryClusterer:
         return _by_archive[archive]
 
 
-__all__ = ["StoryClusterer", "clusterer_for"]
+def set_clusterer(archive: str, clusterer: Clusterer) -> None:
+    """Use ``clusterer`` for an archive in this process (``bench poll_stories`` runs one
+    that groups nothing, for the A/B of what clustering costs a poll cycle)."""
+    with _lock:
+        _by_archive[archive] = clusterer
+
+
+__all__ = ["StoryClusterer", "clusterer_for", "set_clusterer"]

@@ -24,14 +24,14 @@ class Params:
     cap: int = 40  # a story this large takes no more members
     rare: float = 5.0  # a word's rarity: this minus its Zipf frequency (Kremlin 1.6, Iran 0.4)
     rare_idf: float = 5.5  # or, in a window of 300+ reports, an idf this high (Swift, Jackson)
-    candidate: float = 1.0  # summed rarity of shared words that makes a member a candidate
+    candidate: float = 0.8  # summed rarity of shared words that makes a member a candidate
     link: float = 0.80  # strength (cosine + evidence bonus - time penalty) of a link
-    bonus: float = 0.25  # bonus of shared rare words summing to ``full`` rarity or more
+    bonus: float = 0.20  # bonus of shared rare words summing to ``full`` rarity or more
     full: float = 6.0
     place: float = 0.05  # bonus of a resolved place in common
     late: float = 0.15  # penalty of two reports a whole span apart (two rounds of talks)
     same_outlet: float = 0.95  # strength an outlet's second item needs (an update of its report)
-    sim_cross: float = 0.62  # cosine that links reports in two scripts (no shared words)
+    sim_cross: float = 0.55  # cosine that links reports in two scripts (no shared words)
     support: float = 0.55  # cosine at which a member counts as agreeing with the article
     quorum: float = 0.5  # share of the story's members that must agree: guards chaining
     rewrite: float = 0.5  # estimated shingle Jaccard of a rewrite (MinHash)
@@ -56,6 +56,8 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
     )
     if best is not None and item.minhash.jaccard(window.members[best].minhash) >= p.rewrite:
         return _open(window, window.members[best].story, p)
+    if item.words.script != "latin":  # its candidates are found by their cosine
+        vectorize([item])
     stories = _open_stories(item, _candidates(item, window, near, p), window, p)
     if not stories:
         return None
@@ -115,30 +117,46 @@ def _open_stories(
 
 
 MAX_POSTING = 2000  # a word in this many members of the window says nothing of an event
+SHARE_POSTING = 0.02  # a middling word (Iran) in more than this share of them neither
 
 
 def _candidates(item: Member, window: Window, near: _Near, p: Params) -> dict[int, float]:
     """Members sharing words of summed rarity ``candidate`` or a place (-> the evidence);
-    for an article in another script than the Latin one, every near member with a vector."""
+    for an article in another script than the Latin one, the near members it is close to.
+    A word that cannot make a candidate alone counts only while it is rare in the window."""
     found: dict[int, float] = {}
+    middling = max(50, int(SHARE_POSTING * len(window)))
     for w in item.words.title | item.words.names:
         posting = window.by_word.get(w, ())
         if w.isdigit() or len(posting) > MAX_POSTING:
             continue
         r = rarity(w, item.words.script, window, p)
-        for i in posting if r > 0 else ():
+        if r <= 0 or (r < p.candidate and len(posting) > middling):
+            continue
+        for i in posting:
             found[i] = found.get(i, 0.0) + r
     found = {i: r for i, r in found.items() if r >= p.candidate}
     for place in item.places:
         for i in window.by_place.get(place, ()):
             found[i] = found.get(i, 0.0) + p.candidate
     if item.words.script != "latin":  # no words in common with Latin reports but numbers
-        for i in window.vectored:
-            found.setdefault(i, 0.0)
+        for i, cos in _close(item, window, near, p):
+            found[i] = found.get(i, 0.0) + cos * UNKNOWN
         for w in item.words.names:
             for i in window.by_word.get(w, ()) if w.isdigit() else ():
                 found[i] = found.get(i, 0.0) + 1.0
     return {i: r for i, r in found.items() if i in near}
+
+
+def _close(item: Member, window: Window, near: _Near, p: Params) -> list[tuple[int, float]]:
+    """The near members with a vector, with their cosine to the item when it has one (those
+    at ``support`` or more); all of them, at 0, when it has none yet."""
+    ids = [i for i in window.vectored if i in near]
+    if item.vector is None or not ids:
+        return [(i, 0.0) for i in ids]
+    matrix = np.stack([window.members[i].vector for i in ids]).astype(np.float32)  # type: ignore[misc]
+    sims = (matrix @ item.vector.astype(np.float32)).tolist()
+    return [(i, s) for i, s in zip(ids, sims, strict=True) if s >= p.support]
 
 
 def evidence(item: Member, other: Member, window: Window, p: Params) -> tuple[float, bool]:
