@@ -1,5 +1,6 @@
-"""One alert per story, end to end: three feeds on loopback (two English outlets and an
-Arabic one) report the same event in Aleppo, one of them also another event there; a real
+"""One alert per story, end to end: four feeds on loopback (two English outlets, an agency
+whose copy is the wire's text under a new headline, and an Arabic outlet) report the same
+event in Aleppo, one of them also another event there; a real
 SMTP server and a jsonl file receive the alerts. Each story alerts once per channel; the
 email channel (updates = "thread") gets one follow-up naming the other outlets, threaded
 under the story's first message; `bot.py stories --format json` honours its contract.
@@ -24,7 +25,9 @@ REPORTS = {
     "wire": [
         (
             "Aid convoy reaches besieged district of Aleppo after nine days",
-            "The convoy of 40 trucks carried flour and medicine into the besieged district.",
+            "The convoy of 40 trucks carried flour and medicine into the besieged district,"
+            " where residents had gone without deliveries for more than a week, the local"
+            " council said on Tuesday.",
         ),
         (
             "Aleppo opens its first public library since the war",
@@ -35,6 +38,13 @@ REPORTS = {
         (
             "UN trucks enter besieged east Aleppo after nine-day standoff",
             "United Nations trucks loaded with flour entered the besieged east of Aleppo.",
+        ),
+    ],
+    "agency": [  # a rewrite: the wire's text, retitled, its last clause trimmed
+        (
+            "Nine days on, help arrives in besieged Aleppo district",
+            "The convoy of 40 trucks carried flour and medicine into the besieged district,"
+            " where residents had gone without deliveries for more than a week.",
         ),
     ],
     "arabic": [
@@ -87,7 +97,7 @@ def test_a_multi_outlet_story_alerts_once_per_watch(tmp_path, http_server, smtp_
     _serve(http_server)
     s = _settings(tmp_path, http_server, smtp_server)
     report, sent = run_once(s)
-    assert report.new == 4
+    assert report.new == 5
 
     lines = [json.loads(x) for x in (tmp_path / "alerts.jsonl").read_text().splitlines()]
     assert len(lines) == 2, [x["title"] for x in lines]  # two stories, one line each
@@ -102,7 +112,7 @@ def test_a_multi_outlet_story_alerts_once_per_watch(tmp_path, http_server, smtp_
     assert follow["In-Reply-To"] == convoy["Message-ID"]
     assert convoy["Message-ID"] in str(follow["References"])
     text = follow.get_body(("plain",)).get_content()
-    assert "also reported by" in text and text.count(",") >= 1  # the two other outlets
+    assert "also reported by" in text and text.count(",") >= 2  # the three other outlets
 
     run_once(s)  # nothing new: nothing sent again
     assert len(smtp_server.inbox.messages) == 3
@@ -117,7 +127,7 @@ def test_a_multi_outlet_story_alerts_once_per_watch(tmp_path, http_server, smtp_
     stories = json.loads(out.stdout)
     assert all(set(st) == {"story_id", "title", "first_seen", "articles"} for st in stories)
     urls = [a["url"] for st in stories for a in st["articles"]]
-    assert len(urls) == len(set(urls)) == 4  # every archived article in exactly one story
+    assert len(urls) == len(set(urls)) == 5  # every archived article in exactly one story
     sizes = sorted(len(st["articles"]) for st in stories)
-    assert sizes == [1, 3]
+    assert sizes == [1, 4]
     assert {x["story_id"] for x in lines} == {st["story_id"] for st in stories}
