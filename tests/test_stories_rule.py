@@ -279,3 +279,20 @@ def test_a_rolled_back_transaction_leaves_no_member_behind() -> None:
     assert c.assign(Store(), art, "", frozenset()) == 1
     c.end(ok=False)
     assert set(c.window.members) == {1}
+
+
+def test_a_report_in_another_script_finds_its_story_among_many() -> None:
+    """An Arabic report shares no words with the English ones: its candidates are the
+    stories closest to it, not the first few of the window (here 30 stories, one of them
+    the same event)."""
+    titles = [f"Council {i} approves budget for district {i}" for i in range(30)]
+    vectors = {t: axis(i) for i, t in enumerate(titles)}
+    arabic = "قافلة مساعدات تصل إلى حي محاصر في حلب"
+    vectors[arabic] = near(17, 40, 0.75)
+    c = StoryClusterer(encode=_encoder(vectors))
+    for i, t in enumerate(titles):
+        m = member(i + 1, i + 1, t, "", T0, f"feed{i}")
+        c.vectorize([m])
+        c.window.add(m)
+    new = member(99, 99, arabic, "", T0 + timedelta(hours=1), "arabic")
+    assert c.cluster([new])[99] == 18
