@@ -3,7 +3,8 @@
 
     poll_due_feeds(ctx, now)
      ├─ resume articles a crash left unprocessed
-     ├─ claim due feeds a few at a time (a lease each: other workers of a fleet skip them)
+     ├─ claim due feeds in batches (a lease each: other workers of a fleet skip them;
+     │  service/claimloop.py); on PostgreSQL claims and records run in store threads
      └─ for each claimed feed, concurrently (the Fetcher bounds it globally and per host):
          fetch -> 304 / same hash: record, done
                -> parse (in a thread) -> save_entries (NEW articles only) -> process_articles
@@ -22,10 +23,10 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import redaction
 from errors import ExtractError, FetchError, NewsbotError, ParseError
@@ -37,15 +38,16 @@ from feeds.parse import parse_async
 from matching import home
 from matching.rules import Ruleset
 from models import Article, FeedState, FetchResult, Plan, PollFailure, PollOutcome, PollSuccess
+from service.claimloop import poll_claimed
+from service.offload import StoreThreads
 from settings import FeedSettings, Settings, as_template, fetch_url
 from storage import Store
 from storage.archive import Processed
-from storage.claims import EVERYTHING
-from storage.db import iso
 from storage.stories import Clusterer
 from stories import clusterer_for
 
 log = logging.getLogger("newsbot.pipeline")
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Context:
     rng: random.Random = field(default_factory=random.Random)
     stop: threading.Event = field(default_factory=threading.Event)
     stories: Clusterer | None = None  # None: the process's clusterer for this archive
+    threads: StoreThreads | None = None  # the hot store calls off the event loop (PostgreSQL)
 
     def __post_init__(self) -> None:
         self._feeds = {f.name: f for f in self.settings.feeds}
@@ -70,6 +73,12 @@ class Context:
 
     def channels(self) -> dict[str, list[str]]:
         return self._channels
+
+    async def db(self, fn: Callable[[Store], T]) -> T:
+        """``fn(store)``: in a store thread when there are some, else inline."""
+        if self.threads is not None:
+            return await self.threads.run(fn)
+        return fn(self.store)
 
 
 @dataclass
@@ -126,7 +135,7 @@ async def poll_due_feeds(
         report.resumed = len(leftovers) - len(
             ctx.store.unprocessed_among([a.id for a in leftovers])
         )
-    report.feeds = await _poll_claimed(ctx, now, everything, report)
+    report.feeds = await poll_claimed(ctx, now, everything, report, poll_feed)
     report.seconds = time.monotonic() - started
     if len(report.feeds) > 1 and len(report.failed) == len(report.feeds):
         log.warning(
@@ -136,57 +145,6 @@ async def poll_due_feeds(
     return report
 
 
-async def _poll_claimed(
-    ctx: Context, now: datetime, everything: bool, cycle: CycleReport
-) -> list[FeedReport]:
-    """Claim due feeds as polling slots free up and poll them: in a fleet each worker takes
-    what it can handle now and leaves the rest to the others. A feed whose poll could not be
-    recorded is released and not claimed again this cycle."""
-    width = max(ctx.settings.http.concurrency * 2, 4)
-    running: set[asyncio.Task[FeedReport]] = set()
-    reports: list[FeedReport] = []
-    retry_later: list[int] = []
-    queue = _claim(ctx, EVERYTHING, 1 << 30, [], cycle) if everything else []  # `once`: all
-    more = not everything
-    while True:
-        room = width - len(running)
-        if more and room > 0 and not queue and not ctx.stop.is_set():
-            queue = _claim(ctx, iso(now), room, retry_later, cycle)
-            more = len(queue) == room
-        while queue and len(running) < width and not ctx.stop.is_set():
-            feed = queue.pop(0)
-            running.add(asyncio.create_task(poll_feed(ctx, feed, now), name=str(feed.id)))
-        if not running:
-            for feed in queue:  # stopped before they started: free for the others now
-                _release(ctx, feed.id)
-            return reports
-        done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            reports.append(task.result())
-            if reports[-1].status == "error":
-                retry_later.append(int(task.get_name()))
-                _release(ctx, int(task.get_name()))
-
-
-def _claim(
-    ctx: Context, due_by: str, limit: int, skip: list[int], cycle: CycleReport
-) -> list[FeedState]:
-    try:
-        feeds = ctx.store.claim_feeds(due_by, limit, skip_ids=skip)
-        cycle.takeovers += ctx.store.last_takeovers
-        return feeds
-    except NewsbotError as err:  # e.g. a full disk: nothing polled, the next tick retries
-        log.error("cannot claim due feeds, retried next tick: %s", err.render())
-        return []
-
-
-def _release(ctx: Context, feed_id: int) -> None:
-    try:
-        ctx.store.release_feeds([feed_id])
-    except NewsbotError as err:  # the lease then expires by itself
-        log.error("feed %d: lease not released: %s", feed_id, err.render())
-
-
 async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
     """Poll one feed; every failure is recorded on the feed, never raised."""
     cfg = ctx.feed_settings(feed.name) or FeedSettings(url=feed.url, name=feed.name)
@@ -194,7 +152,7 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
         report = await _poll(ctx, feed, cfg, now)
     except (FetchError, ParseError) as err:
         try:
-            report = _failed(ctx, feed, _scrubbed(err), now)
+            report = await _failed(ctx, feed, _scrubbed(err), now)
         except NewsbotError as storage_err:  # could not even record the failure
             log.error("feed=%r failure not recorded: %s", feed.name, storage_err.render())
             return FeedReport(feed.name, None, error=storage_err.render())
@@ -232,11 +190,13 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     if result.not_modified or digest == feed.body_hash:
         previous = (feed.interval_seconds, feed.interval_reason)
         plan = _plan(ctx, cfg, now, result, None, feed.ttl_minutes, previous)
-        return FeedReport(feed.name, _succeeded(ctx, feed, now, _success(result, plan)))
+        return FeedReport(feed.name, await _succeeded(ctx, feed, now, _success(result, plan)))
     parsed = await parse_async(result)
     mode = choose_mode(parsed.entries)
     alerting = not (feed.polls == 0 and cfg.backlog == "archive")
-    new_ids = ctx.store.save_entries(feed, parsed.entries, mode, now, alerting=alerting)
+    new_ids = await ctx.db(
+        lambda store: store.save_entries(feed, parsed.entries, mode, now, alerting=alerting)
+    )
     alerts = await process_articles(ctx, ctx.store.articles(new_ids), cfg)
     published = [e.published for e in parsed.entries if e.published]
     plan = _plan(ctx, cfg, now, result, published, parsed.ttl_minutes)
@@ -250,7 +210,7 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
         title=parsed.title,
         ttl_minutes=parsed.ttl_minutes,
     )
-    outcome = _succeeded(ctx, feed, now, outcome)
+    outcome = await _succeeded(ctx, feed, now, outcome)
     return FeedReport(feed.name, outcome, new=len(new_ids), alerts=alerts)
 
 
@@ -287,12 +247,14 @@ def _success(result: FetchResult, plan: Plan) -> PollSuccess:
     )
 
 
-def _succeeded(ctx: Context, feed: FeedState, now: datetime, outcome: PollSuccess) -> PollSuccess:
+async def _succeeded(
+    ctx: Context, feed: FeedState, now: datetime, outcome: PollSuccess
+) -> PollSuccess:
     """Record a success with its notices (recovered, moved) in one transaction."""
     notices = [health.recovery_notice(ctx.settings, feed, now)]
     if outcome.moved_to and outcome.moved_to != feed.current_url:
         notices.append(health.moved_notice(ctx.settings, feed, outcome.moved_to))
-    ctx.store.record_success(feed.id, now, outcome, notices)
+    await ctx.db(lambda store: store.record_success(feed.id, now, outcome, notices))
     return outcome
 
 
@@ -304,7 +266,7 @@ def _scrubbed(err: FetchError | ParseError) -> FetchError | ParseError:
     return err
 
 
-def _failed(
+async def _failed(
     ctx: Context, feed: FeedState, err: FetchError | ParseError, now: datetime
 ) -> FeedReport:
     """Record a failure: the backoff (or the server's Retry-After), maybe a notice."""
@@ -322,7 +284,7 @@ def _failed(
     )
     after = replace(feed, consecutive_errors=errors, failing_since=feed.failing_since or now)
     notice = health.failure_notice(ctx.settings, after, outcome, now)
-    ctx.store.record_failure(feed.id, now, outcome, [notice])
+    await ctx.db(lambda store: store.record_failure(feed.id, now, outcome, [notice]))
     return FeedReport(feed.name, outcome, error=outcome.render())
 
 

@@ -5,8 +5,8 @@
 - deliver (every few seconds): send what the outbox holds.
 
 Both run with coalesce=True and max_instances=1. SIGINT/SIGTERM: stop taking new feeds, give
-in-flight fetches a few seconds (a cancelled fetch writes nothing: writes never span an
-await), finish the writes, exit 0.
+in-flight fetches a few seconds (a cancelled fetch writes nothing; a write already handed
+to a store thread on PostgreSQL commits or rolls back whole), finish the writes, exit 0.
 """
 
 from __future__ import annotations

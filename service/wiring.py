@@ -16,6 +16,7 @@ from feeds.fetch import Resolver, make_client
 from matching.rules import Ruleset
 from service.delivery import Delivery, DeliveryReport
 from service.keeper import LeaseKeeper
+from service.offload import StoreThreads
 from service.pipeline import Context, CycleReport, poll_due_feeds, utcnow
 from settings import Settings
 from storage import Store
@@ -51,15 +52,21 @@ async def poll_cycle(
     now: Any = None,
 ) -> CycleReport:
     """One poll cycle with a fresh shared HTTP client (``now`` injects the clock). On
-    PostgreSQL the per-host limit holds for the whole fleet (storage/hostgate.py)."""
+    PostgreSQL the per-host limit holds for the whole fleet (storage/hostgate.py) and the
+    poll loop's store calls run off the event loop (service/offload.py)."""
     gate = store.host_gate(settings.http.per_host)
+    url = getattr(store.db, "url", None)  # PostgreSQL
+    threads = StoreThreads(url) if url else None
     try:
         async with make_client(settings.http, resolver=resolver, host_gate=gate) as fetcher:
             ctx = Context(settings, store, fetcher, ruleset, rng or random.Random())
+            ctx.threads = threads
             if stop is not None:
                 ctx.stop = stop
             return await poll_due_feeds(ctx, now, everything=everything)
     finally:
+        if threads is not None:
+            await asyncio.get_running_loop().run_in_executor(None, threads.close)
         if gate is not None:
             await gate.aclose()
 

@@ -13,7 +13,7 @@ import sqlite_utils
 from errors import ErrorKind
 from models import FeedState, Notice, PollFailure, PollSuccess
 from settings import FeedSettings
-from storage.db import from_iso, iso, lock_keys, write
+from storage.db import dialect, from_iso, iso, lock_keys, write
 from storage.outbox import OWNER
 
 _FIELDS = {f.name for f in dataclasses.fields(FeedState)}
@@ -168,11 +168,7 @@ class FeedStore:
     ) -> None:
         """A poll worked (200 or 304): store HTTP cache state and the next check; errors reset.
         Recovery / moved ``notices`` are queued in the same transaction."""
-        with write(self.db):
-            self.db.execute("UPDATE feeds SET polls = polls + 1 WHERE id = ?", [feed_id])
-            self._update(feed_id, _success_columns(outcome, now))
-            self._notice(feed_id, notices, now)
-            self._release(feed_id)
+        self._record(feed_id, "polls = polls + 1", [], _success_columns(outcome, now), notices, now)
 
     def record_failure(
         self,
@@ -183,23 +179,46 @@ class FeedStore:
     ) -> None:
         """A poll failed: count it, remember since when, store the backoff. Nothing already
         archived is touched. A failure notice is queued in the same transaction."""
-        with write(self.db):
-            self.db.execute(
-                "UPDATE feeds SET consecutive_errors = consecutive_errors + 1,"
-                " failing_since = coalesce(failing_since, ?), last_checked_at = ? WHERE id = ?",
-                [iso(now), iso(now), feed_id],
-            )
-            self._update(feed_id, _failure_columns(outcome, now))
-            self._notice(feed_id, notices, now)
-            self._release(feed_id)
-
-    def _release(self, feed_id: int) -> None:
-        """The poll is recorded: our lease on the feed (storage/claims.py) ends with it."""
-        self.db.execute(
-            "UPDATE feeds SET lease_owner = NULL, lease_until = NULL"
-            " WHERE id = ? AND lease_owner = ?",
-            [feed_id, OWNER],
+        self._record(
+            feed_id,
+            "consecutive_errors = consecutive_errors + 1,"
+            " failing_since = coalesce(failing_since, ?), last_checked_at = ?",
+            [iso(now), iso(now)],
+            _failure_columns(outcome, now),
+            notices,
+            now,
         )
+
+    def _record(
+        self,
+        feed_id: int,
+        counters: str,
+        args: list[Any],
+        values: dict[str, Any],
+        notices: Iterable[Notice | None],
+        now: datetime,
+    ) -> None:
+        """One poll's result and the end of our lease on the feed (storage/claims.py), in ONE
+        statement (a fleet records a poll per feed: one round trip, one commit); with the
+        notices in one transaction when there are some."""
+        bad = set(values) - _COLUMNS
+        if bad:
+            raise ValueError(f"unknown feed columns: {sorted(bad)}")
+        cols = "".join(f", {k} = ?" for k in values)
+        sql = (
+            f"UPDATE feeds SET {counters}{cols},"
+            " lease_until = CASE WHEN lease_owner = ? THEN NULL ELSE lease_until END,"
+            " lease_owner = CASE WHEN lease_owner = ? THEN NULL ELSE lease_owner END"
+            " WHERE id = ?"
+        )
+        params = [*args, *values.values(), OWNER, OWNER, feed_id]
+        queued = [n for n in notices if n is not None]
+        if not queued and dialect(self.db) == "postgresql":
+            self.db.execute(sql, params)  # autocommit: the statement is its own transaction
+            return
+        with write(self.db):
+            self.db.execute(sql, params)
+            self._notice(feed_id, queued, now)
 
     def _update(self, feed_id: int, values: dict[str, Any]) -> None:
         """UPDATE feeds with known column names (plain SQL: this runs once per poll)."""

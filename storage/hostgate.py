@@ -3,20 +3,24 @@ PostgreSQL session advisory lock (key: the host's hash and the slot number), hel
 connection of the worker while its request runs. A worker that dies loses its connection and
 the server frees its slots at once: nothing to expire.
 
-Advisory locks are re-entrant within a session, so the slots this process already holds are
-never asked for again (they are tracked here). Waiting is polling: every 20-200 ms a try for
-any free slot (``pg_try_advisory_lock``), never a blocking wait holding the connection.
-If the database cannot be asked, the gate steps aside (the per-process limit still holds)
-and says so once.
+One task per worker (the pump) speaks to the database, in rounds: a round gives back every
+slot released since the last one and tries, for every host with waiters, as many free slots
+as it has waiters, in one statement (``pg_try_advisory_lock``, never a blocking wait holding
+the connection). A worker polling 100 hosts at once thus pays a round trip per round, not
+two per request, and a slot released while another request of this worker waits for the
+same host goes to it without asking the database. Hosts whose slots other workers hold are
+tried again every 20-200 ms. Advisory locks are re-entrant within a session, so the slots
+this process holds are never asked for again (tracked here). If the database cannot be
+asked, the gate steps aside (the per-process limit still holds) and says so once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -24,6 +28,17 @@ import psycopg
 log = logging.getLogger("newsbot.hostgate")
 NAMESPACE = "newsbot-host:"
 POLL_MIN, POLL_MAX = 0.02, 0.2
+_TRY = (
+    "SELECT c.h, s.n FROM unnest(%s::text[], %s::int[], %s::bigint[]) AS c(h, k, held)"
+    " CROSS JOIN LATERAL (SELECT n FROM generate_series(0, %s - 1) AS n"
+    " WHERE CASE WHEN (c.held >> n) & 1 = 0"
+    " THEN pg_try_advisory_lock(hashtext(%s || c.h), n) ELSE false END LIMIT c.k) s"
+)
+_UNLOCK = (
+    "SELECT count(pg_advisory_unlock(hashtext(%s || r.h), r.n))"
+    " FROM unnest(%s::text[], %s::int[]) AS r(h, n)"
+)
+Waiter = asyncio.Future[int | None]
 
 
 class HostGate:
@@ -31,46 +46,12 @@ class HostGate:
         self.url = url
         self.per_host = per_host
         self._conn: psycopg.AsyncConnection[Any] | None = None
-        self._held: dict[str, set[int]] = defaultdict(set)
+        self._held: dict[str, set[int]] = defaultdict(set)  # locks this session holds
+        self._freed: dict[str, list[int]] = defaultdict(list)  # held, to give back next round
+        self._waiting: dict[str, deque[Waiter]] = defaultdict(deque)
+        self._wake = asyncio.Event()
+        self._pump: asyncio.Task[None] | None = None
         self._broken = False
-        self._lock = asyncio.Lock()  # one query at a time, and the held set stays true
-
-    async def _connection(self) -> psycopg.AsyncConnection[Any]:
-        if self._conn is None or self._conn.closed:
-            self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
-        return self._conn
-
-    async def _try(self, host: str) -> int | None:
-        async with self._lock:
-            return await self._try_locked(host)
-
-    async def _try_locked(self, host: str) -> int | None:
-        free = [n for n in range(self.per_host) if n not in self._held[host]]
-        if not free:
-            return None
-        conn = await self._connection()
-        cur = await conn.execute(
-            "SELECT n FROM unnest(%s::int[]) AS n"
-            " WHERE pg_try_advisory_lock(hashtext(%s), n) LIMIT 1",
-            [free, NAMESPACE + host],
-        )
-        row = await cur.fetchone()
-        if row is None:
-            return None
-        self._held[host].add(int(row[0]))
-        return int(row[0])
-
-    async def _release(self, host: str, slot: int) -> None:
-        async with self._lock:
-            try:
-                conn = await self._connection()
-                await conn.execute(
-                    "SELECT pg_advisory_unlock(hashtext(%s), %s)", [NAMESPACE + host, slot]
-                )
-            finally:
-                self._held[host].discard(slot)
-                if not self._held[host]:
-                    self._held.pop(host, None)
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -80,31 +61,129 @@ class HostGate:
             yield
         finally:
             if slot is not None:
-                try:
-                    await asyncio.shield(self._release(host, slot))
-                except (psycopg.Error, OSError) as exc:  # its connection is gone: so is the lock
-                    self._stepped_aside(exc)
+                self._give_back(host, slot)
 
     async def _acquire(self, host: str) -> int | None:
+        if self._broken:
+            return None
+        if self._freed[host]:  # released, not yet given back: ours again, no round trip
+            return self._freed[host].pop()
+        waiter: Waiter = asyncio.get_running_loop().create_future()
+        self._waiting[host].append(waiter)
+        self._start()
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            granted = waiter.result() if waiter.done() and not waiter.cancelled() else None
+            if granted is not None:  # granted as we were cancelled
+                self._give_back(host, granted)
+            raise
+
+    def _give_back(self, host: str, slot: int) -> None:
+        if self._broken:
+            return
+        queue = self._waiting.get(host)
+        while queue:
+            waiter = queue.popleft()
+            if not waiter.done():
+                waiter.set_result(slot)  # a request of ours waits for this host: it is theirs
+                return
+        self._freed[host].append(slot)
+        self._start()
+
+    def _start(self) -> None:
+        self._wake.set()
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.get_running_loop().create_task(self._run(), name="host-gate")
+
+    async def _run(self) -> None:
         delay = POLL_MIN
         while not self._broken:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            self._wake.clear()
             try:
-                slot = await self._try(host)
-            except (psycopg.Error, OSError) as exc:
+                granted = await self._round()
+            except Exception as exc:  # the database, or a bug: never leave a request waiting
                 self._stepped_aside(exc)
-                return None
-            if slot is not None:
-                return slot
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, POLL_MAX)
-        return None
+                return
+            delay = POLL_MIN if granted else min(delay * 2, POLL_MAX)
+            if not self._wanted() and not any(self._freed.values()):
+                delay = POLL_MAX
+
+    def _wanted(self) -> dict[str, int]:
+        """Hosts with live waiters -> how many slots to try for (what is not held yet)."""
+        wanted: dict[str, int] = {}
+        for host, queue in list(self._waiting.items()):
+            while queue and queue[0].done():
+                queue.popleft()
+            live = sum(1 for w in queue if not w.done())
+            room = self.per_host - len(self._held[host])
+            if live and room > 0:
+                wanted[host] = min(live, room)
+            if not queue:
+                self._waiting.pop(host, None)
+        return wanted
+
+    async def _round(self) -> int:
+        """Give back the freed slots, try for the wanted ones; returns how many were granted."""
+        conn = await self._connection()
+        freed = [(h, n) for h, slots in self._freed.items() for n in slots]
+        self._freed.clear()
+        if freed:
+            await conn.execute(_UNLOCK, [NAMESPACE, [h for h, _ in freed], [n for _, n in freed]])
+            for h, n in freed:
+                self._forget(h, n)
+        wanted = self._wanted()
+        if not wanted:
+            return 0
+        hosts = list(wanted)
+        masks = [sum(1 << n for n in self._held[h]) for h in hosts]
+        cur = await conn.execute(
+            _TRY, [hosts, [wanted[h] for h in hosts], masks, self.per_host, NAMESPACE]
+        )
+        rows = await cur.fetchall()
+        for h, n in rows:
+            self._held[h].add(int(n))
+            self._grant(h, int(n))
+        return len(rows)
+
+    def _grant(self, host: str, slot: int) -> None:
+        queue = self._waiting.get(host)
+        while queue:
+            waiter = queue.popleft()
+            if not waiter.done():
+                waiter.set_result(slot)
+                return
+        self._freed[host].append(slot)  # its waiter left meanwhile: give it back next round
+        self._wake.set()
+
+    def _forget(self, host: str, slot: int) -> None:
+        self._held[host].discard(slot)
+        if not self._held[host]:
+            self._held.pop(host, None)
+
+    async def _connection(self) -> psycopg.AsyncConnection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+        return self._conn
 
     def _stepped_aside(self, exc: BaseException) -> None:
         if not self._broken:
             log.warning("fleet-wide per-host limit off for this cycle (database: %s)", exc)
         self._broken = True
+        for queue in self._waiting.values():
+            for waiter in queue:
+                if not waiter.done():
+                    waiter.set_result(None)
+        self._waiting.clear()
+        self._freed.clear()
 
     async def aclose(self) -> None:
+        if self._pump is not None and not self._pump.done():
+            self._pump.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._pump
         if self._conn is not None and not self._conn.closed:
             await self._conn.close()  # frees every slot still held
         self._conn = None
