@@ -7,6 +7,10 @@ every feed is made due again at once and the warm cycle is timed (every answer a
 latency-bound cycle) until every feed has been polled again. Requests per feed per cycle are
 counted by the site (must be exactly 1). Target: 3 workers >= 2.5x faster than 1.
 
+The machine has 2 cores: beside each warm cycle the CPU seconds its workers and the site
+spent are shown, and how busy the whole machine was meanwhile (other processes included):
+a cycle that finds the machine busy is bound by CPU, not by latency.
+
 Needs a PostgreSQL server: NEWSBOT_BENCH_DATABASE_URL (default: the tests' server).
 """
 
@@ -46,19 +50,34 @@ def _config(tmp: Path, url: str, site: SiteProcess, feeds: int) -> Path:
     return cfg
 
 
-def _count(url: str, sql: str) -> int:
-    with psycopg.connect(url) as conn:
-        row = conn.execute(sql).fetchone()
-        return int(row[0]) if row else 0
-
-
 def _wait_polls(url: str, feeds: int, polls: int, timeout: float) -> float | None:
     started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if _count(url, f"SELECT count(*) FROM feeds WHERE polls >= {polls}") >= feeds:
-            return time.monotonic() - started
-        time.sleep(0.1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        while time.monotonic() - started < timeout:
+            row = conn.execute(f"SELECT count(*) FROM feeds WHERE polls >= {polls}").fetchone()
+            if row and int(row[0]) >= feeds:
+                return time.monotonic() - started
+            time.sleep(0.1)
     return None
+
+
+def _cpu_s(pids: list[int]) -> float:
+    """User + system CPU seconds the processes spent so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _machine() -> tuple[int, int]:
+    """(busy, all) CPU ticks of the whole machine so far."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+    return sum(ticks) - idle, sum(ticks)
 
 
 def one_fleet(
@@ -81,9 +100,12 @@ def one_fleet(
         try:
             cold = _wait_polls(url, feeds, 1, timeout)
             site.reset()
+            pids = [p.pid for p in procs]
+            cpu0, site0, machine0 = _cpu_s(pids), _cpu_s(site.pids), _machine()
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("UPDATE feeds SET next_check_at = ''")  # every feed due now
             warm = _wait_polls(url, feeds, 2, timeout)
+            cpu, site_cpu, machine = _cpu_s(pids), _cpu_s(site.pids), _machine()
             seen = site.snapshot()
         finally:
             for p in procs:
@@ -103,6 +125,9 @@ def one_fleet(
         "max_requests_per_feed": max(counts, default=0),
         "min_requests_per_feed": min(counts, default=0),
         "peak_per_host": max(seen["peak"].values(), default=0),
+        "workers_cpu_s": round(cpu - cpu0, 1),
+        "site_cpu_s": round(site_cpu - site0, 1),
+        "machine_busy": round((machine[0] - machine0[0]) / max(machine[1] - machine0[1], 1), 2),
     }
 
 
@@ -131,7 +156,17 @@ def run(
         r["speedup"] = ratio(base, r["warm_s"]) if base and r["warm_s"] else None
     table(
         f"fleet: warm cycle over {n} feeds, {latency * 1000:.0f} ms each, {hosts} hosts",
-        ["workers", "cold s", "warm s", "speedup", "req/feed min-max", "peak per host"],
+        [
+            "workers",
+            "cold s",
+            "warm s",
+            "speedup",
+            "req/feed min-max",
+            "peak per host",
+            "workers CPU s",
+            "site CPU s",
+            "machine busy",
+        ],
         [
             [
                 r["workers"],
@@ -140,6 +175,9 @@ def run(
                 r["speedup"],
                 f"{r['min_requests_per_feed']}-{r['max_requests_per_feed']}",
                 r["peak_per_host"],
+                r["workers_cpu_s"],
+                r["site_cpu_s"],
+                r["machine_busy"],
             ]
             for r in rows
         ],

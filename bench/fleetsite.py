@@ -10,7 +10,9 @@ Each feed's items (deterministic, for checking the archive after a run):
   - a headline carried by feeds 3k, 3k+1, 3k+2 under their own links: one story.
 A conditional GET with the feed's ETag gets a 304 (warm cycles are latency-bound).
 
-Runs in a thread (tests) or its own process (``SiteProcess``, benchmarks).
+Runs in a thread (tests) or in processes of its own (``SiteProcess``, benchmarks: the hosts
+split over a few processes, as 100 real sites would not share one Python interpreter: one
+process would make the site, not the fleet, what a benchmark measures).
 """
 
 from __future__ import annotations
@@ -67,10 +69,14 @@ class Stats:
 
 
 class Site:
-    def __init__(self, feeds: int, hosts: int, latency: float) -> None:
+    def __init__(
+        self, feeds: int, hosts: int, latency: float, part: tuple[int, int] = (0, 1), port: int = 0
+    ) -> None:
+        """``part`` (k, n): serve the hosts h with h % n == k only, on ``port`` (0: any)."""
         self.feeds, self.hosts, self.latency = feeds, hosts, latency
+        self.served = [h for h in range(hosts) if h % part[1] == part[0]]
         self.stats = Stats()
-        self.port = 0
+        self.port = port
         self._bodies = {f"/f/{i}.xml": feed_body(i, host(i % hosts)) for i in range(feeds)}
         self._etags = {
             p: '"' + hashlib.sha1(b).hexdigest()[:12] + '"' for p, b in self._bodies.items()
@@ -126,11 +132,13 @@ class Site:
             writer.close()
 
     async def _serve(self, stop: asyncio.Event) -> None:
-        first = await asyncio.start_server(self._handle, host(0), 0, backlog=1024)
+        first = await asyncio.start_server(
+            self._handle, host(self.served[0]), self.port, backlog=1024
+        )
         self.port = first.sockets[0].getsockname()[1]
         servers = [first] + [
             await asyncio.start_server(self._handle, host(h), self.port, backlog=1024)
-            for h in range(1, self.hosts)
+            for h in self.served[1:]
         ]
         self._ready.set()
         await stop.wait()
@@ -169,8 +177,10 @@ class Site:
             self.stats = Stats()
 
 
-def _child(feeds: int, hosts: int, latency: float, conn: Any) -> None:
-    site = Site(feeds, hosts, latency).start()
+def _child(
+    feeds: int, hosts: int, latency: float, part: tuple[int, int], port: int, conn: Any
+) -> None:
+    site = Site(feeds, hosts, latency, part, port).start()
     conn.send(site.port)
     while True:
         cmd = conn.recv()
@@ -182,31 +192,50 @@ def _child(feeds: int, hosts: int, latency: float, conn: Any) -> None:
 
 
 class SiteProcess:
-    """The site in its own process (its event loop then never competes with the caller's)."""
+    """The site in processes of its own (their event loops then never compete with the
+    caller's), the hosts split over ``processes`` of them, all on one port."""
 
-    def __init__(self, feeds: int, hosts: int, latency: float) -> None:
-        self.feeds, self.hosts = feeds, hosts
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_child, args=(feeds, hosts, latency, child), daemon=True)
+    def __init__(self, feeds: int, hosts: int, latency: float, processes: int = 2) -> None:
+        self.feeds, self.hosts, self.latency = feeds, hosts, latency
+        self.n = max(1, min(processes, hosts))
+        self._ctx = multiprocessing.get_context("spawn")
+        self._procs: list[tuple[Any, Any]] = []
 
     def __enter__(self) -> SiteProcess:
-        self._proc.start()
-        self.port = int(self._conn.recv())
+        self.port = 0
+        for k in range(self.n):
+            conn, child = self._ctx.Pipe()
+            args = (self.feeds, self.hosts, self.latency, (k, self.n), self.port, child)
+            proc = self._ctx.Process(target=_child, args=args, daemon=True)
+            proc.start()
+            self.port = int(conn.recv())
+            self._procs.append((proc, conn))
         return self
+
+    @property
+    def pids(self) -> list[int]:
+        return [int(p.pid) for p, _ in self._procs]
 
     def url(self, i: int) -> str:
         return f"http://{host(i % self.hosts)}:{self.port}/f/{i}.xml"
 
+    def _ask(self, cmd: str) -> list[Any]:
+        for _, conn in self._procs:
+            conn.send(cmd)
+        return [conn.recv() for _, conn in self._procs]
+
     def snapshot(self) -> dict[str, Any]:
-        self._conn.send("snapshot")
-        return dict(self._conn.recv())
+        out: dict[str, Any] = {"requests": {}, "peak": {}, "total": 0}
+        for part in self._ask("snapshot"):
+            out["requests"].update(part["requests"])  # the parts serve disjoint feeds
+            out["peak"].update(part["peak"])
+            out["total"] += part["total"]
+        return out
 
     def reset(self) -> None:
-        self._conn.send("reset")
-        self._conn.recv()
+        self._ask("reset")
 
     def __exit__(self, *exc: object) -> None:
-        self._conn.send("stop")
-        self._conn.recv()
-        self._proc.join(5)
+        self._ask("stop")
+        for proc, _ in self._procs:
+            proc.join(5)

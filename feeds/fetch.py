@@ -17,7 +17,7 @@ import asyncio
 import dataclasses
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager, nullcontext
 from http import HTTPStatus
 from http.cookiejar import CookieJar, DefaultCookiePolicy
@@ -111,14 +111,19 @@ class Fetcher:
         last_modified: str | None = None,
         trusted: bool = False,
         accept: str = FEED_ACCEPT,
+        ready: Callable[[], Awaitable[None]] | None = None,
     ) -> models.FetchResult:
         """GET ``url`` (following guarded redirects); 304 gives ``content=b""``.
 
         ``trusted`` (a URL from config.toml) skips the address check of the first hop only.
+        ``ready``: awaited once the slots are held, just before the request goes out (it may
+        raise to call the request off: a fleet worker's lease that ran out meanwhile).
         """
         first = guard.parse_url(url)
         conditional = _conditional_headers(etag, last_modified)
         async with self._host_slot(guard.ascii_host(first)), self._global:
+            if ready is not None:
+                await ready()
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.deadline):

@@ -90,10 +90,13 @@ class FeedReport:
     new: int = 0
     alerts: int = 0
     error: str | None = None
+    dropped: bool = False  # another worker took the feed over: nothing recorded here
 
     @property
     def status(self) -> str:
-        return self.outcome.summary if self.outcome else "error"
+        if self.outcome:
+            return self.outcome.summary
+        return "dropped" if self.dropped else "error"
 
 
 @dataclass
@@ -149,10 +152,16 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
     """Poll one feed; every failure is recorded on the feed, never raised."""
     cfg = ctx.feed_settings(feed.name) or FeedSettings(url=feed.url, name=feed.name)
     try:
+        await _hold(ctx, feed)
         report = await _poll(ctx, feed, cfg, now)
+    except _LeaseLost:
+        return _dropped(feed)
     except (FetchError, ParseError) as err:
         try:
+            await _hold(ctx, feed)
             report = await _failed(ctx, feed, _scrubbed(err), now)
+        except _LeaseLost:
+            return _dropped(feed)
         except NewsbotError as storage_err:  # could not even record the failure
             log.error("feed=%r failure not recorded: %s", feed.name, storage_err.render())
             return FeedReport(feed.name, None, error=storage_err.render())
@@ -175,6 +184,28 @@ async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
     return report
 
 
+class _LeaseLost(Exception):
+    """Our lease on the feed ran out and another worker holds it now."""
+
+
+async def _hold(ctx: Context, feed: FeedState) -> None:
+    """Before fetching and before writing: is the feed still ours? Asks the database only
+    when this process's lease may have run out (it was held up: SIGSTOP, a frozen VM)."""
+    if ctx.store.lease_fresh(feed.id):
+        return
+    if not await ctx.db(lambda store: store.confirm_lease(feed.id)):
+        raise _LeaseLost(feed.name)
+
+
+def _dropped(feed: FeedState) -> FeedReport:
+    log.warning(
+        "feed=%r: this worker's lease ran out (was it stopped?) and another worker took the"
+        " feed over: its poll is theirs, nothing recorded here",
+        feed.name,
+    )
+    return FeedReport(feed.name, None, dropped=True)
+
+
 async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime) -> FeedReport:
     # Only the exact URL the operator configured skips the address check of its first hop: a
     # URL stored after a 301/308 came from a server and is checked like any other target.
@@ -183,7 +214,9 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
         etag=feed.etag,
         last_modified=feed.last_modified,
         trusted=feed.current_url == feed.url,
+        ready=lambda: _hold(ctx, feed),  # after a wait for a slot: still ours to poll?
     )
+    await _hold(ctx, feed)  # the answer may come after a long pause: still ours to record?
     digest = hashlib.sha256(result.content).hexdigest() if not result.not_modified else None
     if result.permanent_url:  # stored and shown as the config writes it (${VAR} kept)
         result = replace(result, permanent_url=as_template(result.permanent_url, feed.url))
@@ -254,7 +287,10 @@ async def _succeeded(
     notices = [health.recovery_notice(ctx.settings, feed, now)]
     if outcome.moved_to and outcome.moved_to != feed.current_url:
         notices.append(health.moved_notice(ctx.settings, feed, outcome.moved_to))
-    await ctx.db(lambda store: store.record_success(feed.id, now, outcome, notices))
+    if not await ctx.db(
+        lambda store: store.record_success(feed.id, now, outcome, notices, leased=True)
+    ):
+        raise _LeaseLost(feed.name)
     return outcome
 
 
@@ -284,7 +320,10 @@ async def _failed(
     )
     after = replace(feed, consecutive_errors=errors, failing_since=feed.failing_since or now)
     notice = health.failure_notice(ctx.settings, after, outcome, now)
-    await ctx.db(lambda store: store.record_failure(feed.id, now, outcome, [notice]))
+    if not await ctx.db(
+        lambda store: store.record_failure(feed.id, now, outcome, [notice], leased=True)
+    ):
+        raise _LeaseLost(feed.name)
     return FeedReport(feed.name, outcome, error=outcome.render())
 
 

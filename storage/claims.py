@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models import FeedState
+from storage import leasebook
 from storage.db import dialect, iso, write
 from storage.feeds import _row
 from storage.outbox import LEASE as ALERT_LEASE
@@ -59,6 +60,7 @@ class ClaimStore:
         args = [OWNER, iso(clock + FEED_LEASE), due_by, iso(clock), *skip_ids, limit]
         with write(self.db):
             rows = list(self.db.query(sql, args))
+        leasebook.wrote([int(r["id"]) for r in rows], clock + FEED_LEASE)
         self.last_takeovers = sum(1 for r in rows if r["previous"] not in (None, OWNER))
         return sorted((_row(r) for r in rows), key=lambda f: (f.next_check_at, f.id))
 
@@ -85,6 +87,26 @@ class ClaimStore:
                 f" WHERE lease_owner = ? AND id IN ({marks})",
                 [OWNER, *feed_ids],
             )
+        leasebook.ended(feed_ids)
+
+    def lease_fresh(self, feed_id: int) -> bool:
+        """Our lease on the feed surely holds now (no need to ask the database)."""
+        return leasebook.fresh(feed_id, wall_clock())
+
+    def confirm_lease(self, feed_id: int) -> bool:
+        """Is the feed still ours? Then its lease is pushed back and True. False: another
+        worker took it over (our lease had run out) and its poll is theirs."""
+        clock = wall_clock()
+        with write(self.db):
+            rows = self.db.execute(
+                "UPDATE feeds SET lease_until = ? WHERE id = ? AND lease_owner = ? RETURNING id",
+                [iso(clock + FEED_LEASE), feed_id, OWNER],
+            ).fetchall()
+        if rows:
+            leasebook.wrote([feed_id], clock + FEED_LEASE)
+        else:
+            leasebook.ended([feed_id])
+        return bool(rows)
 
     def renew_leases(self) -> int:
         """Push back the expiry of every lease this process holds (feeds and alerts being
@@ -92,15 +114,16 @@ class ClaimStore:
         clock = wall_clock()
         with write(self.db):
             feeds = self.db.execute(
-                "UPDATE feeds SET lease_until = ? WHERE lease_owner = ?",
+                "UPDATE feeds SET lease_until = ? WHERE lease_owner = ? RETURNING id",
                 [iso(clock + FEED_LEASE), OWNER],
-            ).rowcount
+            ).fetchall()
             alerts = self.db.execute(
                 "UPDATE alerts SET next_attempt_at = ? WHERE status = 'sending'"
                 " AND lease_owner = ? AND next_attempt_at < ?",
                 [iso(clock + ALERT_LEASE), OWNER, iso(clock + ALERT_LEASE)],
             ).rowcount
-        return int(feeds) + int(alerts)
+        leasebook.wrote([int(r[0]) for r in feeds], clock + FEED_LEASE)
+        return len(feeds) + int(alerts)
 
     def release_all_feeds(self) -> None:
         """At a clean exit: our feed leases are free for the others at once."""
@@ -109,6 +132,7 @@ class ClaimStore:
                 "UPDATE feeds SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
                 [OWNER],
             )
+        leasebook.ended_all()
 
     def reclaim_feed_leases(self) -> int:
         """Free feed leases held by processes of this host that are gone."""

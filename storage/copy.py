@@ -59,6 +59,7 @@ def _rows(store: Store, table: str, cols: list[str]) -> Iterator[list[tuple[Any,
     conn: Any = store.db.conn
     if store.backend == "postgresql":
         with conn.transaction(), conn.cursor(name=f"copy_{table}") as cur:
+            conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")  # a slow writer
             cur.itersize = BATCH
             cur.execute(sql)
             while batch := cur.fetchmany(BATCH):

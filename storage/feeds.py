@@ -13,6 +13,7 @@ import sqlite_utils
 from errors import ErrorKind
 from models import FeedState, Notice, PollFailure, PollSuccess
 from settings import FeedSettings
+from storage import leasebook
 from storage.db import dialect, from_iso, iso, lock_keys, write
 from storage.outbox import OWNER
 
@@ -165,10 +166,16 @@ class FeedStore:
         now: datetime,
         outcome: PollSuccess,
         notices: Iterable[Notice | None] = (),
-    ) -> None:
+        *,
+        leased: bool = False,
+    ) -> bool:
         """A poll worked (200 or 304): store HTTP cache state and the next check; errors reset.
-        Recovery / moved ``notices`` are queued in the same transaction."""
-        self._record(feed_id, "polls = polls + 1", [], _success_columns(outcome, now), notices, now)
+        Recovery / moved ``notices`` are queued in the same transaction. False: another worker
+        took the feed over meanwhile, nothing was written. ``leased``: the caller polled
+        under its lease (the poll loop): the poll counts only while the lease is still ours
+        (released, it may be another worker's poll that ended it)."""
+        columns = _success_columns(outcome, now)
+        return self._record(feed_id, "polls = polls + 1", [], columns, notices, now, leased)
 
     def record_failure(
         self,
@@ -176,10 +183,13 @@ class FeedStore:
         now: datetime,
         outcome: PollFailure,
         notices: Iterable[Notice | None] = (),
-    ) -> None:
+        *,
+        leased: bool = False,
+    ) -> bool:
         """A poll failed: count it, remember since when, store the backoff. Nothing already
-        archived is touched. A failure notice is queued in the same transaction."""
-        self._record(
+        archived is touched. A failure notice is queued in the same transaction. False: as
+        for record_success."""
+        return self._record(
             feed_id,
             "consecutive_errors = consecutive_errors + 1,"
             " failing_since = coalesce(failing_since, ?), last_checked_at = ?",
@@ -187,6 +197,7 @@ class FeedStore:
             _failure_columns(outcome, now),
             notices,
             now,
+            leased,
         )
 
     def _record(
@@ -197,28 +208,32 @@ class FeedStore:
         values: dict[str, Any],
         notices: Iterable[Notice | None],
         now: datetime,
-    ) -> None:
+        leased: bool,
+    ) -> bool:
         """One poll's result and the end of our lease on the feed (storage/claims.py), in ONE
         statement (a fleet records a poll per feed: one round trip, one commit); with the
-        notices in one transaction when there are some."""
+        notices in one transaction when there are some. Nothing is written, and False comes
+        back, when another worker holds the feed now (ours ran out: it polls it itself)."""
         bad = set(values) - _COLUMNS
         if bad:
             raise ValueError(f"unknown feed columns: {sorted(bad)}")
         cols = "".join(f", {k} = ?" for k in values)
         sql = (
-            f"UPDATE feeds SET {counters}{cols},"
-            " lease_until = CASE WHEN lease_owner = ? THEN NULL ELSE lease_until END,"
-            " lease_owner = CASE WHEN lease_owner = ? THEN NULL ELSE lease_owner END"
-            " WHERE id = ?"
+            f"UPDATE feeds SET {counters}{cols}, lease_owner = NULL, lease_until = NULL"
+            f" WHERE id = ? AND ({'' if leased else 'lease_owner IS NULL OR '}lease_owner = ?)"
+            " RETURNING id"
         )
-        params = [*args, *values.values(), OWNER, OWNER, feed_id]
+        params = [*args, *values.values(), feed_id, OWNER]
         queued = [n for n in notices if n is not None]
         if not queued and dialect(self.db) == "postgresql":
-            self.db.execute(sql, params)  # autocommit: the statement is its own transaction
-            return
-        with write(self.db):
-            self.db.execute(sql, params)
-            self._notice(feed_id, queued, now)
+            done = bool(self.db.execute(sql, params).fetchall())  # autocommit: one transaction
+        else:
+            with write(self.db):
+                done = bool(self.db.execute(sql, params).fetchall())
+                if done:
+                    self._notice(feed_id, queued, now)
+        leasebook.ended([feed_id])
+        return done
 
     def _update(self, feed_id: int, values: dict[str, Any]) -> None:
         """UPDATE feeds with known column names (plain SQL: this runs once per poll)."""

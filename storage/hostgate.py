@@ -10,8 +10,14 @@ the connection). A worker polling 100 hosts at once thus pays a round trip per r
 two per request, and a slot released while another request of this worker waits for the
 same host goes to it without asking the database. Hosts whose slots other workers hold are
 tried again every 20-200 ms. Advisory locks are re-entrant within a session, so the slots
-this process holds are never asked for again (tracked here). If the database cannot be
-asked, the gate steps aside (the per-process limit still holds) and says so once.
+this process holds are never asked for again (tracked here).
+
+A worker that stops without dying (SIGSTOP, a frozen VM) must not keep its slots: the gate's
+session is ended by the server after IDLE_END of silence (``idle_session_timeout``; a live
+gate speaks at least every HEARTBEAT), which frees them. When it resumes, the gate finds its
+connection gone, forgets the slots it had (requests already under way keep going: they were
+sent before the pause) and reconnects. If the database cannot be asked at all, the gate
+steps aside (the per-process limit still holds) and says so once.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ import psycopg
 log = logging.getLogger("newsbot.hostgate")
 NAMESPACE = "newsbot-host:"
 POLL_MIN, POLL_MAX = 0.02, 0.2
+HEARTBEAT, IDLE_END = 5.0, "15s"
+RECONNECTS = 3  # connections lost in a row before the gate steps aside
 _TRY = (
     "SELECT c.h, s.n FROM unnest(%s::text[], %s::int[], %s::bigint[]) AS c(h, k, held)"
     " CROSS JOIN LATERAL (SELECT n FROM generate_series(0, %s - 1) AS n"
@@ -38,7 +46,8 @@ _UNLOCK = (
     "SELECT count(pg_advisory_unlock(hashtext(%s || r.h), r.n))"
     " FROM unnest(%s::text[], %s::int[]) AS r(h, n)"
 )
-Waiter = asyncio.Future[int | None]
+Token = tuple[int, int]  # (connection generation, slot number)
+Waiter = asyncio.Future[Token | None]
 
 
 class HostGate:
@@ -52,6 +61,8 @@ class HostGate:
         self._wake = asyncio.Event()
         self._pump: asyncio.Task[None] | None = None
         self._broken = False
+        self._generation = 0  # one per connection: slots of a lost connection are not ours
+        self._spoke = 0.0  # loop time of the last statement
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -63,11 +74,11 @@ class HostGate:
             if slot is not None:
                 self._give_back(host, slot)
 
-    async def _acquire(self, host: str) -> int | None:
+    async def _acquire(self, host: str) -> Token | None:
         if self._broken:
             return None
         if self._freed[host]:  # released, not yet given back: ours again, no round trip
-            return self._freed[host].pop()
+            return self._generation, self._freed[host].pop()
         waiter: Waiter = asyncio.get_running_loop().create_future()
         self._waiting[host].append(waiter)
         self._start()
@@ -79,14 +90,15 @@ class HostGate:
                 self._give_back(host, granted)
             raise
 
-    def _give_back(self, host: str, slot: int) -> None:
-        if self._broken:
-            return
+    def _give_back(self, host: str, token: Token) -> None:
+        generation, slot = token
+        if self._broken or generation != self._generation:
+            return  # that connection, and the lock with it, is gone
         queue = self._waiting.get(host)
         while queue:
             waiter = queue.popleft()
             if not waiter.done():
-                waiter.set_result(slot)  # a request of ours waits for this host: it is theirs
+                waiter.set_result(token)  # a request of ours waits for this host: theirs
                 return
         self._freed[host].append(slot)
         self._start()
@@ -97,14 +109,22 @@ class HostGate:
             self._pump = asyncio.get_running_loop().create_task(self._run(), name="host-gate")
 
     async def _run(self) -> None:
-        delay = POLL_MIN
+        delay, lost = POLL_MIN, 0
         while not self._broken:
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
             self._wake.clear()
             try:
                 granted = await self._round()
-            except Exception as exc:  # the database, or a bug: never leave a request waiting
+                lost = 0
+            except psycopg.OperationalError as exc:  # the connection is gone, our locks too
+                lost += 1
+                if lost >= RECONNECTS:
+                    self._stepped_aside(exc)
+                    return
+                await self._reset()
+                continue
+            except Exception as exc:  # a bug: never leave a request waiting
                 self._stepped_aside(exc)
                 return
             delay = POLL_MIN if granted else min(delay * 2, POLL_MAX)
@@ -125,9 +145,23 @@ class HostGate:
                 self._waiting.pop(host, None)
         return wanted
 
+    async def _reset(self) -> None:
+        log.info("host gate: connection lost (was this worker stopped?); reconnecting")
+        old, self._conn = self._conn, None
+        if old is not None:  # were it still up, its session would keep our slots
+            with suppress(psycopg.Error, OSError):
+                await old.close()
+        self._generation += 1
+        self._held.clear()
+        self._freed.clear()
+
     async def _round(self) -> int:
         """Give back the freed slots, try for the wanted ones; returns how many were granted."""
         conn = await self._connection()
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._spoke > HEARTBEAT:
+            await conn.execute("SELECT 1")  # a live gate is never idle for IDLE_END
+        self._spoke = loop.time()
         freed = [(h, n) for h, slots in self._freed.items() for n in slots]
         self._freed.clear()
         if freed:
@@ -153,7 +187,7 @@ class HostGate:
         while queue:
             waiter = queue.popleft()
             if not waiter.done():
-                waiter.set_result(slot)
+                waiter.set_result((self._generation, slot))
                 return
         self._freed[host].append(slot)  # its waiter left meanwhile: give it back next round
         self._wake.set()
@@ -165,7 +199,10 @@ class HostGate:
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
         if self._conn is None or self._conn.closed:
-            self._conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+            conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True)
+            with suppress(psycopg.Error):  # before PostgreSQL 14: a stopped worker keeps them
+                await conn.execute(f"SET idle_session_timeout = '{IDLE_END}'")
+            self._conn = conn
         return self._conn
 
     def _stepped_aside(self, exc: BaseException) -> None:

@@ -26,6 +26,10 @@ from errors import StorageError
 
 SCHEMES = ("postgresql://", "postgres://")
 POOL_MAX = 8
+# A worker stopped without dying (SIGSTOP, a frozen VM) inside a transaction would hold its
+# row and advisory locks, and the fleet would wait on them: the server ends such a session.
+# No transaction of newsbot waits on its client that long (db copy's reader turns it off).
+IDLE_IN_TRANSACTION = "30s"
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|\?|%")
 _pools: dict[str, ConnectionPool] = {}
 _pools_lock = threading.Lock()
@@ -63,6 +67,7 @@ def pool(url: str) -> ConnectionPool:
                 min_size=1,
                 max_size=POOL_MAX,
                 kwargs={"autocommit": True},
+                configure=_configure,
                 open=False,
                 name="newsbot",
             )
@@ -76,6 +81,10 @@ def pool(url: str) -> ConnectionPool:
                 ) from exc
             _pools[url] = p
         return p
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(f"SET idle_in_transaction_session_timeout = '{IDLE_IN_TRANSACTION}'")
 
 
 def close_pool(url: str) -> None:

@@ -205,3 +205,18 @@ def test_feeds_and_alerts_say_which_worker_holds_them(target):
         a.mark_sending([al.id for al in a.due_alerts(NOW)], NOW)
         (row,) = a.list_alerts("sending")
         assert _state(row) == f"being sent by {OWNER}"
+
+
+def test_a_poll_is_recorded_only_under_a_lease_still_held(target):
+    """A worker held up past its lease (SIGSTOP) finds the feed taken: its poll is not
+    recorded and the others' leases and schedules are untouched."""
+    with _open(target) as a:
+        f1, f2 = a.claim_due_feeds(NOW, 2)
+        assert a.lease_fresh(f1.id) and a.confirm_lease(f1.id)
+        a.db.execute("UPDATE feeds SET lease_owner = 'elsewhere:1:x' WHERE id = ?", [f1.id])
+        assert not a.record_success(f1.id, NOW, _polled(30), leased=True)
+        assert not a.confirm_lease(f1.id) and not a.lease_fresh(f1.id)
+        after = a.feed(f1.name)
+        assert after.polls == 0 and after.lease_owner == "elsewhere:1:x"
+        assert a.record_success(f2.id, NOW, _polled(30), leased=True)
+        assert a.feed(f2.name).polls == 1 and a.feed(f1.name).polls == 0

@@ -47,7 +47,8 @@ def test_two_workers_share_each_hosts_slots(pg_url):
     async def main() -> dict:
         gates = [HostGate(pg_url, 2), HostGate(pg_url, 2)]
         try:
-            return await _requests(gates, ["a.example", "b.example", "c.example"], 4, 0.2)
+            hosts = ["a.example", "b.example", "c.example"]
+            return await asyncio.wait_for(_requests(gates, hosts, 4, 0.2), 60)
         finally:
             for g in gates:
                 await g.aclose()
