@@ -105,6 +105,20 @@ class Site:
             self.stats.requests[path] += 1
             self.stats.in_flight[where] += 1
             self.stats.peak[where] = max(self.stats.peak[where], self.stats.in_flight[where])
+        done = False
+
+        def finish() -> None:
+            # before the answer is written: once written, the client may send its next
+            # request (to this process or the other one) before this one gets the CPU back
+            nonlocal done
+            if not done:
+                done = True
+                with self._lock:
+                    self.stats.in_flight[where] -= 1
+                    self.stats.log.append(
+                        (path, headers.get("user-agent", ""), started, time.monotonic())
+                    )
+
         try:
             await asyncio.sleep(self.latency)
             body = self._bodies.get(path)
@@ -115,6 +129,7 @@ class Site:
                 status, body = "304 Not Modified", b""
             else:
                 status = "200 OK"
+            finish()
             writer.write(
                 f"HTTP/1.1 {status}\r\nContent-Type: application/rss+xml\r\nETag: {etag}\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
@@ -124,11 +139,7 @@ class Site:
         except ConnectionError:
             pass
         finally:
-            with self._lock:
-                self.stats.in_flight[where] -= 1
-                self.stats.log.append(
-                    (path, headers.get("user-agent", ""), started, time.monotonic())
-                )
+            finish()
             writer.close()
 
     async def _serve(self, stop: asyncio.Event) -> None:
