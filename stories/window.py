@@ -37,8 +37,11 @@ class Member:
     vector: np.ndarray | None = None
 
 
+_TEMPLATE = MinHash(num_perm=NUM_PERM)  # its permutations, drawn once (a tenth of the cost)
+
+
 def minhash(words: Words) -> MinHash:
-    m = MinHash(num_perm=NUM_PERM)
+    m = MinHash(num_perm=NUM_PERM, scheme=_TEMPLATE.scheme, permutations=_TEMPLATE.permutations)
     m.update_batch(s.encode("utf-8") for s in words.shingles)
     return m
 
