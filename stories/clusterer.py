@@ -57,6 +57,7 @@ class StoryClusterer:
         self.window = Window(span=params.span * 2)
         self._added: list[int] = []
         self._prepared: dict[int, Member] = {}
+        self._keys: dict[int, str] = {}  # title keys worked out by ``prepare``, for ``assign``
         self._loaded_until = ""  # processed_at of the newest row read from storage
         self._now = ""  # the current transaction's time, as processed_at stores it
         self.seconds = 0.0  # time spent deciding (for the benchmark and the logs)
@@ -88,7 +89,7 @@ class StoryClusterer:
         self._prepared = {}
         keys: set[str] = set()
         for article, text, places in batch:
-            key = title_key(article.title, lead(article.summary, text))
+            key = self._keys[article.id] = title_key(article.title, lead(article.summary, text))
             if key in keys or copy_of(key, article.published, self.window, self.params):
                 continue  # a copy of an article in the window or earlier in the batch
             if key:
@@ -110,7 +111,9 @@ class StoryClusterer:
         self, store: object, article: Article, text: str, places: frozenset[int]
     ) -> int | None:
         started = time.perf_counter()
-        key = title_key(article.title, lead(article.summary, text))
+        key = self._keys.pop(article.id, None)
+        if key is None:
+            key = title_key(article.title, lead(article.summary, text))
         joined = copy_of(key, article.published, self.window, self.params)
         if joined is None:  # not a copy: make the member (words, MinHash) and decide
             m = self._prepared.pop(article.id, None)
@@ -152,6 +155,7 @@ class StoryClusterer:
             self._loaded_until = max(self._loaded_until, self._now)
         self._added = []
         self._prepared = {}
+        self._keys = {}
 
     # -- vectors ------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import math
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -130,16 +131,20 @@ def title_key(title: str, lead_text: str = "") -> str:
     """What copies share: the title's content words, sorted (3 or more); for a shorter
     title ("Labubu Diplomacy"), the whole title and the lead's first 20 words, in order
     ("" when there is neither)."""
-    content = _content(tokens(title))
+    return _key(tokens(title), lambda: tokens(lead_text))
+
+
+def _key(title_words: list[str], lead_words: Callable[[], list[str]]) -> str:
+    content = _content(title_words)
     if len(content) >= 3:
         return " ".join(sorted(content))
-    lead_words = tokens(lead_text)[:COPY_LEAD_WORDS]
-    return "~" + " ".join(tokens(title) + lead_words) if len(lead_words) >= 8 else ""
+    first = lead_words()[:COPY_LEAD_WORDS]
+    return "~" + " ".join(title_words + first) if len(first) >= 8 else ""
 
 
 def words(title: str, lead_text: str) -> Words:
-    title_words = tokens(title)
-    all_words = title_words + tokens(lead_text)
+    title_words, lead_words = tokens(title), tokens(lead_text)
+    all_words = title_words + lead_words
     shingles = frozenset(
         " ".join(all_words[i : i + SHINGLE]) for i in range(max(len(all_words) - SHINGLE + 1, 1))
     )
@@ -149,5 +154,5 @@ def words(title: str, lead_text: str) -> Words:
         names=_names(f"{title}. {lead_text}"),
         shingles=shingles,
         script=script(title),
-        key=title_key(title, lead_text),
+        key=_key(title_words, lambda: lead_words),
     )

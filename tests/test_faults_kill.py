@@ -289,6 +289,7 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+@pytest.mark.timeout(900)  # 20 runs of the service: 3-4 min alone, more on a busy machine
 def test_kill_9_mid_cycle_twenty_times(tmp_path: Path) -> None:
     with roomy_server() as server:
         _kill_test(tmp_path, server)
