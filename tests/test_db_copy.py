@@ -95,3 +95,25 @@ def test_a_destination_with_rows_is_refused(tmp_path, pg_url):
         copy_archive(lite, pg)
         with pytest.raises(StorageError, match="not empty"):
             copy_archive(lite, pg)
+
+
+def _indexes(store: Store) -> list[tuple[str, str]]:
+    return sorted(
+        tuple(r)
+        for r in store.db.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+        ).fetchall()
+    )
+
+
+def test_indexes_dropped_for_the_load_are_all_built_again(tmp_path, pg_url):
+    """The copy drops the secondary indexes (the GIN one of search too) while it loads a table;
+    the copy has every index a migrated, empty archive has, with the same definition."""
+    _seed(tmp_path / "a.db")
+    with Store.open(pg_url) as pg:
+        before = _indexes(pg)
+    assert any("gin (search)" in d for _, d in before)
+    with Store.open(tmp_path / "a.db") as lite, Store.open(pg_url) as pg:
+        copy_archive(lite, pg)
+        assert _indexes(pg) == before
+        assert [h.id for h in search(pg.db, "ceasefire")]
