@@ -11,9 +11,9 @@ Search: 200 realistic queries (single words, two words, phrases, prefixes) throu
 adds 1,000,000). Baseline: a ``LIKE '%word%'`` scan of the same table for a few words (ratio).
 Target: p95 < 100 ms at 1M. The generated databases are cached as bench/results/archive-N.db.
 
-``--backend postgres`` also copies each archive into PostgreSQL (``bot.py db copy``'s code;
-cached as the schema ``newsbot_bench_archive_N`` of NEWSBOT_BENCH_DATABASE_URL) and runs the
-same queries there, beside FTS5 in the same run. Target: PostgreSQL word queries p95 < 150 ms
+``--backend postgres`` also copies each archive into PostgreSQL (bench/pgload.py: ``bot.py db
+copy``'s code; cached as the schema ``newsbot_bench_archive_N`` of NEWSBOT_BENCH_DATABASE_URL)
+and runs the same queries there, beside FTS5 in the same run. Target: PostgreSQL word queries p95 < 150 ms
 at 1M.
 """
 
@@ -28,6 +28,7 @@ from typing import Any
 
 from bench.common import RESULTS, median, percentile, ratio, save, table, target
 from bench.corpus import vocabulary
+from bench.pgload import pg_archive
 
 WORDS_TEXT = 400
 APP_SAMPLE = 2000
@@ -206,50 +207,6 @@ def queries(seed: int = 5) -> list[tuple[str, str]]:
     return out[:QUERIES]
 
 
-def pg_archive(n: int, path: Path) -> str:
-    """The archive of n articles in PostgreSQL (copied from the SQLite one once, then cached)."""
-    import psycopg
-
-    from bench.fleet import SERVER
-    from bench.pgschemas import schema_url
-    from storage import Store
-    from storage.copy import copy_archive, count
-
-    schema = f"newsbot_bench_archive_{n}"
-    url = schema_url(SERVER, schema)
-    with Store.open(url) if _has_schema(SERVER, schema) else _fresh(SERVER, schema, url) as pg:
-        if count(pg, "articles") == n:
-            return url
-    with psycopg.connect(SERVER, autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    with _fresh(SERVER, schema, url) as pg, Store.open(path) as lite:
-        started = time.perf_counter()
-        copy_archive(lite, pg)
-        pg.db.execute("ANALYZE")
-        print(f"archive-{n}: copied into PostgreSQL in {time.perf_counter() - started:.0f} s")
-    return url
-
-
-def _has_schema(server: str, schema: str) -> bool:
-    import psycopg
-
-    with psycopg.connect(server) as conn:
-        row = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema]).fetchone()
-        return row is not None
-
-
-def _fresh(server: str, schema: str, url: str) -> Any:
-    import psycopg
-
-    from storage import Store, pg_schema
-
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    store = Store.open(url)
-    pg_schema.apply(store.db.conn)  # the schema may be new since this process last migrated it
-    return store
-
-
 def measure(path: Path | str, qs: list[tuple[str, str]]) -> dict[str, Any]:
     from storage import Store
     from storage.db import connect
@@ -337,7 +294,8 @@ def run(
         figures = measure(path, qs)
         rows.append({"articles": n, "db": path.name, "insert": meta, **figures})
         if backend == "postgres":
-            pg_rows.append({"articles": n, **measure(pg_archive(n, path), qs)})
+            url, load = pg_archive(n, path)
+            pg_rows.append({"articles": n, "load": load, **measure(url, qs)})
     data: dict[str, Any] = {
         "params": {
             "sizes": list(sizes),
