@@ -39,7 +39,7 @@ from matching.query import And, Node, Not, Or, Term, parse_query
 WEIGHTS = "{0.1, 0.0, 0.3, 1.0}"  # ts_rank's order: D (text), C, B (summary), A (title)
 MAX_NEAR = 30  # a NEAR distance above this is read as 30 (each step is one alternative)
 WALK = 2000  # the newest ids whose rows are checked one by one before the GIN index is asked
-CHECKS = 10_000  # rows read for word positions at most, by a phrase or NEAR query
+CHECKS = 5_000  # rows read for word positions at most, by a phrase or NEAR query
 GROWTH = 4  # a window of older ids covers at least this many times the ids examined before
 
 
