@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -29,6 +30,25 @@ HEADLINE_WINDOW = timedelta(days=2)
 def _title_key(title: str) -> str | None:
     words = re.findall(r"\w+", title.casefold())
     return " ".join(words) if len(words) >= MIN_HEADLINE_WORDS else None
+
+
+def _names_an_article(canonical: str) -> bool:
+    """A canonical URL of a site's root names no article (misconfigured sites put their home
+    page's on every page)."""
+    parts = urlsplit(canonical)
+    return bool(parts.path.strip("/") or parts.query)
+
+
+def _standing_page(article: Article, url: str, title: str) -> bool:
+    """The 'original' is on the same site and shares no title word (of 4+ letters) with the
+    article: what they have in common is the site's, not one story told twice."""
+    if urlsplit(article.url).hostname != urlsplit(url).hostname:
+        return False
+    return not _title_words(article.title) & _title_words(title or "")
+
+
+def _title_words(title: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", title.casefold()) if len(w) > 3}
 
 
 @dataclass(frozen=True)
@@ -254,7 +274,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
         canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
         text_hash = content_hash(d.text) if len(d.text) >= MIN_DEDUP_TEXT else None
         title_key = _title_key(d.article.title)
-        dup = self._duplicate_of(d.article.id, canonical, text_hash) or (
+        dup = self._duplicate_of(d.article, canonical, text_hash) or (
             self._same_headline(d.article, title_key) if title_key else None
         )
         self.db.execute(
@@ -293,25 +313,28 @@ class ArchiveStore(StoryAlerts, StoryStore):
         return self._queue_alerts(d.article, watches, channels, now, threads)
 
     def _duplicate_of(
-        self, article_id: int, canonical: str | None, text_hash: str | None
+        self, article: Article, canonical: str | None, text_hash: str | None
     ) -> int | None:
         """The article this one repeats: same canonical URL (tracking links, AMP pages), or
-        the same extracted text word for word (a wire story syndicated under other links)."""
-        if canonical:
+        the same extracted text word for word (a wire story syndicated under other links).
+        Not a site's standing page: a canonical URL of the site's root, or the same site's
+        text or canonical under a title sharing no word with this one (a consent or paywall
+        interstitial, every page pointing at its section) are no copies."""
+        if canonical and _names_an_article(canonical):
             row = self.db.execute(
-                "SELECT id FROM articles WHERE id != ? AND (url = ? OR canonical_url = ?)"
-                " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
-                [article_id, canonical, canonical],
+                "SELECT id, url, title FROM articles WHERE id != ? AND (url = ? OR"
+                " canonical_url = ?) AND duplicate_of IS NULL ORDER BY id LIMIT 1",
+                [article.id, canonical, canonical],
             ).fetchone()
-            if row:
+            if row and not _standing_page(article, row[1], row[2]):
                 return int(row[0])
         if text_hash:
             row = self.db.execute(
-                "SELECT id FROM articles WHERE text_hash = ? AND id != ? AND duplicate_of IS NULL"
-                " ORDER BY id LIMIT 1",
-                [text_hash, article_id],
+                "SELECT id, url, title FROM articles WHERE text_hash = ? AND id != ?"
+                " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
+                [text_hash, article.id],
             ).fetchone()
-            if row:
+            if row and not _standing_page(article, row[1], row[2]):
                 return int(row[0])
         return None
 

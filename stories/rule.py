@@ -35,6 +35,7 @@ class Params:
     support: float = 0.55  # cosine at which a member counts as agreeing with the article
     quorum: float = 0.5  # share of the story's members that must agree: guards chaining
     rewrite: float = 0.5  # estimated shingle Jaccard of a rewrite (MinHash)
+    contain: float = 0.6  # share of the shorter text's shingles in the other: a trimmed copy
 
 
 DEFAULT = Params()
@@ -43,14 +44,15 @@ MIN_SHINGLES = 8  # a title + lead shorter than 10 words says too little to call
 
 def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAULT) -> int | None:
     """The story ``item`` joins, or None for a story of its own. Cheapest evidence first:
-    the same title, a rewrite (MinHash), then the same event told differently."""
+    the same title, a rewrite (MinHash), a trimmed copy (containment), then the same event
+    told differently."""
     near = _Near(item, window, p)
     copy = copy_of(item.words.key, item.published, window, p)
     if copy is not None:
         return copy
     few = len(item.words.shingles) < MIN_SHINGLES  # "r story 0: teaser 0" is no rewrite
     rewrites = [] if few else [i for i in window.rewrites(item.minhash) if i in near]
-    rewrites = [i for i in rewrites if not other_numbers(item, window.members[i])]
+    rewrites = [i for i in rewrites if not _other_event(item, window.members[i])]
     best = max(
         rewrites, key=lambda i: item.minhash.jaccard(window.members[i].minhash), default=None
     )
@@ -58,7 +60,11 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
         return _open(window, window.members[best].story, p)
     if item.words.script != "latin":  # its candidates are found by their cosine
         vectorize([item])
-    stories = _open_stories(item, _candidates(item, window, near, p), window, p)
+    candidates = _candidates(item, window, near, p)
+    trimmed = None if few else trimmed_copy(item, window, candidates, p)
+    if trimmed is not None and (story := _open(window, trimmed, p)) is not None:
+        return story
+    stories = _open_stories(item, candidates, window, p)
     if not stories:
         return None
     vectorize([item, *(m for s in stories for m in window.story_members(s))])
@@ -69,8 +75,9 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
 def to_compare(item: Member, window: Window, p: Params = DEFAULT) -> list[Member]:
     """The members whose vectors deciding ``item`` will need (the item first), or [] when it
     has no candidate: lets a batch of articles be encoded at once."""
-    stories = _open_stories(item, _candidates(item, window, _Near(item, window, p), p), window, p)
-    if not stories:
+    candidates = _candidates(item, window, _Near(item, window, p), p)
+    stories = _open_stories(item, candidates, window, p)
+    if not stories or trimmed_copy(item, window, candidates, p) is not None:
         return []
     return [item, *(m for s in stories for m in window.story_members(s))]
 
@@ -82,6 +89,32 @@ def copy_of(key: str, published: datetime, window: Window, p: Params = DEFAULT) 
     if m is None or abs(m.published - published) > p.span:
         return None
     return _open(window, m.story, p)
+
+
+MIN_SHARED = 12  # shingles in common: a run of 14 words told word for word
+
+
+def trimmed_copy(
+    item: Member, window: Window, candidates: dict[int, float], p: Params = DEFAULT
+) -> int | None:
+    """The story of another outlet's copy of the same wire text, cut shorter or longer (a
+    rewrite MinHash misses: a 20-word summary of a 60-word lead shares a third of the
+    shingles, but nearly all of its own): ``contain`` of the shorter text's word 3-shingles
+    are in the other's, 12 or more. Not from the item's own outlet, where a standing
+    sentence ("Listen to the latest episode...") recurs under every story."""
+    mine = item.words.shingles
+    best: tuple[float, int] | None = None
+    for i in candidates:
+        other = window.members[i]
+        if other.feed == item.feed or other_numbers(item, other):
+            continue
+        shared = len(mine & other.words.shingles)
+        if shared < MIN_SHARED:
+            continue
+        share = shared / min(len(mine), len(other.words.shingles))
+        if share >= p.contain and (best is None or share > best[0]):
+            best = (share, other.story)
+    return best[1] if best else None
 
 
 class _Near:
@@ -184,6 +217,13 @@ def rarity(word: str, script: str, window: Window, p: Params) -> float:
     if len(window) >= MIN_IDF_WINDOW and window.idf(word) >= p.rare_idf:
         return 0.5
     return 0.0
+
+
+def _other_event(a: Member, b: Member) -> bool:
+    """Shingles in common that do not make a rewrite: titles with other numbers, or an
+    outlet's two items whose titles share no word (the lead they share is a standing
+    sentence of the outlet: "Listen to the latest episode...", not one story told twice)."""
+    return other_numbers(a, b) or (a.feed == b.feed and not a.words.title & b.words.title)
 
 
 def other_numbers(a: Member, b: Member) -> bool:

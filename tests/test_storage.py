@@ -226,6 +226,51 @@ def test_same_text_under_another_link_is_a_duplicate(store):
     assert store.db["alerts"].count == 3
 
 
+def _alerts_for(store, entries, texts, metas):
+    ids = store.save_entries(store.feed("A"), entries, "guid", NOW)
+    for aid, text, meta in zip(ids, texts, metas, strict=True):
+        store.complete_article(
+            store.article(aid),
+            text=text,
+            text_status="extracted",
+            meta=meta,
+            matches=[_match()],
+            channels={"W": ["mail"]},
+            now=NOW,
+        )
+    return store.db["alerts"].count
+
+
+def test_a_canonical_url_of_the_sites_root_names_no_article(store):
+    """A misconfigured site puts its home page as the canonical URL of every page: the
+    second story must still alert (it was called a copy of the first)."""
+    entries = [
+        _e(1, title="Convoy reaches Aleppo district"),
+        _e(2, title="Shelling hits Idlib market"),
+    ]
+    root = {"canonical_url": "http://a/"}
+    assert _alerts_for(store, entries, ["", ""], [root, root]) == 2
+
+
+def test_one_sites_standing_page_is_no_copy(store):
+    """Every article of a site extracted to the same consent wall (or the same section page
+    as canonical): stories with nothing in common are not copies of one another; the same
+    headline under a second URL of the site still is."""
+    wall = "We value your privacy. We and our partners store and access information. " * 8
+    section = {"canonical_url": "http://a/world/middle-east"}
+    entries = [
+        _e(1, title="Convoy reaches Aleppo district"),
+        _e(2, title="Shelling hits Idlib market"),
+        _e(3, title="Talks resume in Geneva on Syria"),
+        _e(4, title="Talks resume in Geneva on Syria", link="http://a/print/3"),
+    ]
+    assert _alerts_for(store, entries, [wall, wall, "", ""], [{}, {}, section, section]) == 3
+    (dup,) = store.db.execute("SELECT duplicate_of FROM articles WHERE url = 'http://a/print/3'")
+    assert (
+        dup[0] == store.db.execute("SELECT id FROM articles WHERE url = 'http://a/3'").fetchone()[0]
+    )
+
+
 def test_leases_of_a_dead_process_are_reclaimed(store):
     import socket
 

@@ -54,7 +54,36 @@ LEAD = (
     " a set of guiding principles and would meet again within weeks to draft the text"
 )
 
+WIRE = (
+    "Forty-two trucks carrying flour, fuel and winter kits crossed the Tal Rifaat checkpoint"
+    " on Tuesday and reached the besieged Sheikh Maqsoud district, relief officials said,"
+    " after nine days of negotiations between the two sides over inspections, the route and"
+    " the number of drivers allowed through; a second convoy is expected on Friday if the"
+    " crossing stays open, the officials added"
+)
+PODCAST = (
+    "Listen to the latest episode of The World Tonight podcast on your favourite app, and"
+    " sign up for our morning newsletter for the day's top stories delivered to your inbox"
+)
+
 CASES = [
+    Case(
+        "a-trimmed-copy-of-the-wire-under-another-headline",
+        [("Aid convoy crosses front line after nine days of talks", WIRE)],
+        "Relief reaches besieged Aleppo district",
+        " ".join(WIRE.split()[:24]),
+        {"Aid convoy": axis(0), "Relief reaches": axis(5)},
+        joins=0,
+    ),
+    Case(
+        "an-outlets-standing-sentence-is-no-copy",
+        [("Council approves the new bus depot in Hillfield", PODCAST)],
+        "Storm warning for the coast tonight",
+        PODCAST,
+        {"Council approves": axis(0), "Storm warning": axis(5)},
+        joins=None,
+        feed="feed0",
+    ),
     Case(
         "same-title-words-copy",
         [("Peru's Congress removes interim President Jeri", "")],
