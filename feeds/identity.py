@@ -2,13 +2,16 @@
 
 An entry is known by, in order: its guid (when the feed's guids are usable), its link
 normalised, or a hash of title + summary. The *article* behind it is known by its normalised
-link, so the same story reached through two feeds, or with tracking parameters, is one article.
+link, so the same story reached through two feeds, or with tracking parameters, is one article;
+unless the link names no article: a site's root, or a page several items of one poll link
+under other titles (a feed whose every item links its home page or a live page). Such an
+entry is an article of its own (``own_url``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -115,3 +118,32 @@ def article_url(entry: Entry) -> str:
     if entry.guid and entry.guid.startswith(("http://", "https://")):
         return normalize_url(entry.guid)
     return "urn:newsbot:" + content_hash(entry.title, entry.summary)
+
+
+def landing_links(entries: Sequence[Entry]) -> set[str]:
+    """Normalised links that name no one article in this poll: shared by items with other
+    titles, or a site's root (``https://example.org/``)."""
+    titles: dict[str, set[str]] = defaultdict(set)
+    for e in entries:
+        if e.link:
+            titles[normalize_url(e.link)].add(" ".join(e.title.split()).casefold())
+    return {u for u, t in titles.items() if len(t) > 1 or is_site_root(u)}
+
+
+def is_site_root(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in _DEFAULT_PORTS and not parts.path.strip("/") and not parts.query
+
+
+def own_url(entry: Entry) -> str:
+    """The archive's key for an entry whose link names no article: its guid when that is a
+    link of its own, else a hash of what the entry says (stable: link, guid, title, summary)."""
+    guid = (entry.guid or "").strip()
+    if guid.startswith(("http://", "https://")):
+        mine = normalize_url(guid)
+        if not is_site_root(mine) and mine != normalize_url(entry.link or ""):
+            return mine
+    return "urn:newsbot:" + content_hash(entry.link or "", guid, entry.title, entry.summary)

@@ -14,7 +14,15 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from feeds.identity import GuidMode, article_url, content_hash, entry_key, normalize_url
+from feeds.identity import (
+    GuidMode,
+    article_url,
+    content_hash,
+    entry_key,
+    landing_links,
+    normalize_url,
+    own_url,
+)
 from models import Article, Entry, FeedState, Match, ResolvedPlace
 from storage.db import article_of, iso, lock_keys, write
 from storage.outbox import OWNER
@@ -45,6 +53,13 @@ def _standing_page(article: Article, url: str, title: str) -> bool:
     if urlsplit(article.url).hostname != urlsplit(url).hostname:
         return False
     return not _title_words(article.title) & _title_words(title or "")
+
+
+def _other_item(title: str, known_title: str) -> bool:
+    """An entry whose link is already an article's, under a title sharing no word with that
+    article's: the link is a landing page, not this item's (both titles must say something)."""
+    mine, known = _title_words(title), _title_words(known_title)
+    return bool(mine and known and not mine & known)
 
 
 def _title_words(title: str) -> set[str]:
@@ -108,14 +123,21 @@ class ArchiveStore(StoryAlerts, StoryStore):
             # Two workers saving feeds that share links wait for each other here, in one
             # order, instead of deadlocking on each other's inserted rows (PostgreSQL).
             lock_keys(self.db, [f"url:{article_url(e)}" for e in entries])
+            landing = landing_links(entries)
             for entry in entries:
-                article_id = self._save_entry(feed, entry, mode, now, alerting)
+                article_id = self._save_entry(feed, entry, mode, now, alerting, landing)
                 if article_id is not None:
                     new.append(article_id)
         return new
 
     def _save_entry(
-        self, feed: FeedState, entry: Entry, mode: GuidMode, now: datetime, alerting: bool
+        self,
+        feed: FeedState,
+        entry: Entry,
+        mode: GuidMode,
+        now: datetime,
+        alerting: bool,
+        landing: frozenset[str] | set[str] = frozenset(),
     ) -> int | None:
         key = entry_key(entry, mode)
         known = self.db.execute(
@@ -126,9 +148,11 @@ class ArchiveStore(StoryAlerts, StoryStore):
             self._maybe_update(known[0], entry, now)
             return None
         url = article_url(entry)
-        existing = self.db.execute(
-            "SELECT id FROM articles WHERE url = ? OR canonical_url = ? LIMIT 1", [url, url]
-        ).fetchone()
+        url = own_url(entry) if url in landing else url
+        existing = self._article_at(url)
+        if existing and _other_item(entry.title, existing[1]):  # the link is a landing page
+            url = own_url(entry)
+            existing = self._article_at(url)
         new_id = None
         if existing:
             article_id = existing[0]
@@ -164,6 +188,12 @@ class ArchiveStore(StoryAlerts, StoryStore):
             [feed.id, key, article_id, iso(now)],
         )
         return new_id
+
+    def _article_at(self, url: str) -> tuple[int, str] | None:
+        row = self.db.execute(
+            "SELECT id, title FROM articles WHERE url = ? OR canonical_url = ? LIMIT 1", [url, url]
+        ).fetchone()
+        return (int(row[0]), row[1] or "") if row else None
 
     def _maybe_update(self, article_id: int, entry: Entry, now: datetime) -> None:
         digest = content_hash(entry.title, entry.summary)

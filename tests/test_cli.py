@@ -111,6 +111,27 @@ def test_once_feeds_search_matches_alerts(tmp_path, http_server):
     assert r.returncode == 0 and "Aleppo" in r.stdout
 
 
+def test_a_feed_whose_items_all_link_its_home_page_alerts_each_item(tmp_path, http_server):
+    """A press office's feed links every item to its home page: three statements are three
+    articles and three alerts (they were one article, and two statements were never seen)."""
+    home = http_server.url("/")
+    titles = [
+        "Aleppo: water supply restored to eastern districts",
+        "Aleppo: curfew lifted in the old city",
+        "Aleppo: schools reopen after repairs",
+    ]
+    items = [(f"statement-{i}", t, home, f"Statement {i}.") for i, t in enumerate(titles)]
+    http_server.route("/feed.xml", Reply(200, rss(items), {"Content-Type": "application/rss+xml"}))
+    cfg = str(_config(tmp_path, http_server))
+    r = bot("--config", cfg, "once")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in (tmp_path / "alerts.jsonl").read_text().splitlines()]
+    assert sorted(x["title"] for x in lines) == sorted(titles)
+    assert {x["url"] for x in lines} == {home}
+    assert bot("--config", cfg, "once").returncode == 0  # the next poll: nothing new
+    assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 3
+
+
 def test_search_bad_query_is_a_clean_error(tmp_path, http_server):
     _site(http_server, 1)
     cfg = str(_config(tmp_path, http_server))

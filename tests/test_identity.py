@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.identity import article_url, choose_mode, entry_key, normalize_url
+from feeds.identity import (
+    article_url,
+    choose_mode,
+    entry_key,
+    landing_links,
+    normalize_url,
+    own_url,
+)
 from models import Entry
 
 
@@ -47,3 +54,23 @@ def test_article_url_without_link_is_stable():
     e = _e(None, None)
     assert article_url(e) == article_url(e)
     assert article_url(e).startswith("urn:newsbot:")
+
+
+def test_landing_links_are_shared_under_other_titles_or_a_sites_root():
+    def e(link, title, guid=""):
+        return Entry(guid=guid, link=link, title=title, summary="", published=None)
+
+    entries = [
+        e("https://x.org/live?utm_source=rss", "Day 1"),
+        e("https://x.org/live", "Day 2"),
+        e("https://x.org/a/1", "One story"),
+        e("https://x.org/a/1#top", "One  story"),  # the same item twice: a link of its own
+        e("https://y.org/", "Home"),
+    ]
+    assert landing_links(entries) == {"https://x.org/live", "https://y.org/"}
+    assert own_url(e("https://y.org/", "Home", "https://y.org/p/7")) == "https://y.org/p/7"
+    plain = own_url(e("https://y.org/", "Home", "tag:y.org,2026:7"))
+    assert plain.startswith("urn:newsbot:") and plain == own_url(
+        e("https://y.org/", "Home", "tag:y.org,2026:7")
+    )
+    assert plain != own_url(e("https://y.org/", "Home", "tag:y.org,2026:8"))

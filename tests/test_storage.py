@@ -54,6 +54,27 @@ def test_same_link_from_two_feeds_is_one_article(store):
     assert sorted(store.article_feeds(art[0])) == ["A", "B"]
 
 
+def test_items_that_all_link_the_home_page_are_articles_of_their_own(store):
+    """Some feeds link every item to the site's root (press-release pages, bridges): each
+    item is still an article (they were all one, and the later ones were lost)."""
+    items = [_e(i, link="http://a/", title=f"Ministry statement {w}") for i, w in enumerate("xyz")]
+    assert len(store.save_entries(store.feed("A"), items, "guid", NOW)) == 3
+    assert store.save_entries(store.feed("A"), items, "guid", NOW) == []
+    links = {r[0] for r in store.db.execute("SELECT link FROM articles")}
+    assert links == {"http://a/"} and store.db["articles"].count == 3
+
+
+def test_a_page_several_items_link_is_no_one_article(store):
+    live = "http://a/live/war"
+    first = [_e(1, link=live, title="Shelling reported near Kharkiv"), _e(2, link=live)]
+    assert len(store.save_entries(store.feed("A"), first, "guid", NOW)) == 2
+    later = _e(3, link=live, title="Grain corridor talks resume in Istanbul")
+    assert len(store.save_entries(store.feed("A"), [later], "guid", NOW)) == 1
+    moved = _e(4, link=live, title="Grain corridor talks resume in Istanbul")  # a new guid
+    assert store.save_entries(store.feed("A"), [moved], "guid", NOW) == []
+    assert store.db["articles"].count == 3
+
+
 def test_changing_guids_do_not_make_new_articles(store):
     a = store.feed("A")
     store.save_entries(a, [_e(1, guid="x1")], "guid", NOW)
