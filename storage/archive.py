@@ -55,6 +55,14 @@ def _standing_page(article: Article, url: str, title: str) -> bool:
     return not _title_words(article.title) & _title_words(title or "")
 
 
+def _reused(entry: Entry, known_link: str, known_title: str) -> bool:
+    """A known entry key (a guid) on an item with another link and a title sharing no word
+    with the known one's: a feed that numbers its items by position, or recycles guids; an
+    edit of the same item keeps its link."""
+    moved = normalize_url(entry.link or "") != normalize_url(known_link)
+    return bool(entry.link) and moved and _other_item(entry.title, known_title)
+
+
 def _other_item(title: str, known_title: str) -> bool:
     """An entry whose link is already an article's, under a title sharing no word with that
     article's: the link is a landing page, not this item's (both titles must say something)."""
@@ -116,8 +124,9 @@ class ArchiveStore(StoryAlerts, StoryStore):
         alerting: bool = True,
     ) -> list[int]:
         """Store a poll's entries in one transaction; return the ids of NEW articles only.
-        A known entry whose title or summary changed is updated, not new; a link already in
-        the archive (another feed, or a changed guid) only gains a membership row."""
+        A known entry whose title or summary changed is updated, not new (unless its guid now
+        names another item: other link, no title word in common); a link already in the
+        archive (another feed, or a changed guid) only gains a membership row."""
         new: list[int] = []
         with write(self.db):
             # Two workers saving feeds that share links wait for each other here, in one
@@ -140,10 +149,10 @@ class ArchiveStore(StoryAlerts, StoryStore):
         landing: frozenset[str] | set[str] = frozenset(),
     ) -> int | None:
         key = entry_key(entry, mode)
-        known = self.db.execute(
-            "SELECT article_id FROM feed_entries WHERE feed_id = ? AND entry_key = ?",
-            [feed.id, key],
-        ).fetchone()
+        known = self._known(feed.id, key)
+        if known and _reused(entry, known[1], known[2]):  # a guid given to another item
+            key = f"{key}~{content_hash(normalize_url(entry.link or ''), entry.title)}"
+            known = self._known(feed.id, key)
         if known:
             self._maybe_update(known[0], entry, now)
             return None
@@ -188,6 +197,15 @@ class ArchiveStore(StoryAlerts, StoryStore):
             [feed.id, key, article_id, iso(now)],
         )
         return new_id
+
+    def _known(self, feed_id: int, key: str) -> tuple[int, str, str] | None:
+        """The article a feed's entry key already names: (id, link, title)."""
+        row = self.db.execute(
+            "SELECT a.id, a.link, a.title FROM feed_entries fe JOIN articles a"
+            " ON a.id = fe.article_id WHERE fe.feed_id = ? AND fe.entry_key = ?",
+            [feed_id, key],
+        ).fetchone()
+        return (int(row[0]), row[1] or "", row[2] or "") if row else None
 
     def _article_at(self, url: str) -> tuple[int, str] | None:
         row = self.db.execute(

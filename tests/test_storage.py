@@ -75,6 +75,22 @@ def test_a_page_several_items_link_is_no_one_article(store):
     assert store.db["articles"].count == 3
 
 
+def test_a_guid_given_to_another_item_is_a_new_article(store):
+    """A feed that numbers its items by position: guid "1" is today's top story, another
+    one tomorrow. The new story is an article (it overwrote the old one's title, unseen);
+    an edit of the same item (same link, new headline) still updates it."""
+    a = store.feed("A")
+    store.save_entries(a, [_e(1, guid="1", title="Dam breach floods three villages")], "guid", NOW)
+    edited = _e(1, guid="1", title="Dam breach floods four villages, dozens missing")
+    assert store.save_entries(a, [edited], "guid", NOW) == []
+    other = _e(2, guid="1", title="Election results delayed by court ruling")
+    (new_id,) = store.save_entries(a, [other], "guid", NOW)
+    assert store.save_entries(a, [other], "guid", NOW) == []  # and it is known from then on
+    titles = dict(store.db.execute("SELECT id, title FROM articles").fetchall())
+    assert titles[new_id] == "Election results delayed by court ruling"
+    assert "Dam breach floods four villages, dozens missing" in titles.values()
+
+
 def test_changing_guids_do_not_make_new_articles(store):
     a = store.feed("A")
     store.save_entries(a, [_e(1, guid="x1")], "guid", NOW)
