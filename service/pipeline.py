@@ -8,6 +8,7 @@
      └─ for each claimed feed, concurrently (the Fetcher bounds it globally and per host):
          fetch -> 304 / same hash: record, done
                -> parse (in a thread) -> save_entries (NEW articles only) -> process_articles
+                  (and edited ones matched again: rematch_articles)
                -> record_success (next check)            errors -> record_failure (backoff)
     process_articles: each article concurrently: fetch the page (SSRF guard) -> extract ->
                       match; then ONE transaction for them all (text + matches + alerts +
@@ -227,10 +228,14 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     parsed = await parse_async(result)
     mode = choose_mode(parsed.entries)
     alerting = not (feed.polls == 0 and cfg.backlog == "archive")
+    updated: list[int] = []  # known articles whose headline or summary was edited
     new_ids = await ctx.db(
-        lambda store: store.save_entries(feed, parsed.entries, mode, now, alerting=alerting)
+        lambda store: store.save_entries(
+            feed, parsed.entries, mode, now, alerting=alerting, updated=updated
+        )
     )
     alerts = await process_articles(ctx, ctx.store.articles(new_ids), cfg)
+    alerts += rematch_articles(ctx, updated)
     published = [e.published for e in parsed.entries if e.published]
     plan = _plan(ctx, cfg, now, result, published, parsed.ttl_minutes)
     outcome = replace(
@@ -357,15 +362,40 @@ async def process_articles(
         return 0
 
 
+def rematch_articles(ctx: Context, ids: Sequence[int]) -> int:
+    """Match edited articles again on what they say now (the page is not fetched again):
+    a watch they fire for the first time alerts. Returns the alerts queued."""
+    if not ids or ctx.ruleset is None:
+        return 0
+    queued = 0
+    for article in ctx.store.articles(ids):
+        prior = home.shares(ctx.store.feed_home_regions(article.feed))
+        found = ctx.ruleset.analyse(article, ctx.store.article_feeds(article.id), prior)
+        if not found.matches:
+            continue
+        try:
+            queued += ctx.store.rematch(
+                article, found.matches, ctx.channels(), utcnow(), ctx._threads
+            )
+        except NewsbotError as err:  # the edit is kept; its new matches are not
+            log.error("article %s: edit not matched again: %s", article.url, err.render())
+    return queued
+
+
 async def prepare_article(
     ctx: Context, article: Article, cfg: FeedSettings | None = None
 ) -> Processed:
     """Fetch and extract the page (or keep the summary), then match: no writes."""
     cfg = cfg or ctx.feed_settings(article.feed)
     full_text = cfg.full_text if cfg else True
-    text, status, meta = (
-        await _article_text(ctx, article) if full_text else ("", "summary: full_text off", {})
-    )
+    page = ctx.store.article_page(article.id) if full_text else None
+    meta: dict[str, Any] = {}
+    if not full_text:
+        text, status = "", "summary: full_text off"
+    elif page is None:  # no link, or one its feed's other items share (a landing page)
+        text, status = "", "summary: no page of its own"
+    else:
+        text, status, meta = await _article_text(ctx, replace(article, url=page))
     complete = replace(article, text=text, language=meta.get("language") or article.language)
     feeds: Sequence[str] = ctx.store.article_feeds(article.id)
     if ctx.ruleset is None:

@@ -122,11 +122,13 @@ class ArchiveStore(StoryAlerts, StoryStore):
         now: datetime,
         *,
         alerting: bool = True,
+        updated: list[int] | None = None,
     ) -> list[int]:
         """Store a poll's entries in one transaction; return the ids of NEW articles only.
         A known entry whose title or summary changed is updated, not new (unless its guid now
-        names another item: other link, no title word in common); a link already in the
-        archive (another feed, or a changed guid) only gains a membership row."""
+        names another item: other link, no title word in common), and its id added to
+        ``updated`` (to be matched again: ``rematch``); a link already in the archive
+        (another feed, or a changed guid) only gains a membership row."""
         new: list[int] = []
         with write(self.db):
             # Two workers saving feeds that share links wait for each other here, in one
@@ -134,7 +136,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
             lock_keys(self.db, [f"url:{article_url(e)}" for e in entries])
             landing = landing_links(entries)
             for entry in entries:
-                article_id = self._save_entry(feed, entry, mode, now, alerting, landing)
+                article_id = self._save_entry(feed, entry, mode, now, alerting, landing, updated)
                 if article_id is not None:
                     new.append(article_id)
         return new
@@ -147,6 +149,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
         now: datetime,
         alerting: bool,
         landing: frozenset[str] | set[str] = frozenset(),
+        updated: list[int] | None = None,
     ) -> int | None:
         key = entry_key(entry, mode)
         known = self._known(feed.id, key)
@@ -154,7 +157,8 @@ class ArchiveStore(StoryAlerts, StoryStore):
             key = f"{key}~{content_hash(normalize_url(entry.link or ''), entry.title)}"
             known = self._known(feed.id, key)
         if known:
-            self._maybe_update(known[0], entry, now)
+            if self._maybe_update(known[0], entry, now) and updated is not None:
+                updated.append(known[0])
             return None
         url = article_url(entry)
         url = own_url(entry) if url in landing else url
@@ -213,13 +217,50 @@ class ArchiveStore(StoryAlerts, StoryStore):
         ).fetchone()
         return (int(row[0]), row[1] or "") if row else None
 
-    def _maybe_update(self, article_id: int, entry: Entry, now: datetime) -> None:
+    def _maybe_update(self, article_id: int, entry: Entry, now: datetime) -> bool:
+        """Whether the entry said something new (its title or summary was edited)."""
         digest = content_hash(entry.title, entry.summary)
-        self.db.execute(
-            "UPDATE articles SET title = ?, summary = ?, content_hash = ?, updated_at = ?"
-            " WHERE id = ? AND coalesce(content_hash, '') != ?",
-            [entry.title, _summary(entry), digest, iso(now), article_id, digest],
+        return (
+            self.db.execute(
+                "UPDATE articles SET title = ?, summary = ?, content_hash = ?, updated_at = ?"
+                " WHERE id = ? AND coalesce(content_hash, '') != ? RETURNING id",
+                [entry.title, _summary(entry), digest, iso(now), article_id, digest],
+            ).fetchone()
+            is not None
         )
+
+    def rematch(
+        self,
+        article: Article,
+        matches: Sequence[Match],
+        channels: dict[str, list[str]],
+        now: datetime,
+        threads: frozenset[str] = frozenset(),
+    ) -> int:
+        """An archived article whose headline or summary was edited, matched again on what
+        it says now ("Blast reported in northern Syria" -> "Blast in Aleppo kills 12"): the
+        watches it fires now and did not before get their matches and alerts (the usual ids:
+        once); nothing else changes. Returns the alerts queued."""
+        with write(self.db):
+            row = self.db.execute(
+                "SELECT processed, duplicate_of, alerting FROM articles WHERE id = ?",
+                [article.id],
+            ).fetchone()
+            if row is None or not row[0] or row[1] is not None:
+                return 0  # not done yet (it will be matched then), or a copy of another
+            before = {
+                r[0]
+                for r in self.db.execute(
+                    "SELECT DISTINCT watch FROM matches WHERE article_id = ?", [article.id]
+                ).fetchall()
+            }
+            fresh = [m for m in matches if m.watch not in before]
+            if not fresh:
+                return 0
+            self._insert_matches(article.id, fresh, now)
+            if not row[2]:
+                return 0
+            return self._queue_alerts(article, {m.watch for m in fresh}, channels, now, threads)
 
     def unprocessed(self, limit: int = 500) -> list[Article]:
         """Articles a crash left half done; not those of a feed another live worker is
@@ -250,6 +291,19 @@ class ArchiveStore(StoryAlerts, StoryStore):
 
     def article(self, article_id: int) -> Article:
         return article_of(next(self.db.query("SELECT * FROM articles WHERE id = ?", [article_id])))
+
+    def article_page(self, article_id: int) -> str | None:
+        """Where an article's own page is: its link; its guid when its link is a landing
+        page (``feeds.identity.own_url``); None when it has no page of its own."""
+        row = self.db.execute(
+            "SELECT url, link FROM articles WHERE id = ?", [article_id]
+        ).fetchone()
+        if row is None:
+            return None
+        url, link = row[0] or "", row[1] or ""
+        if url.startswith(("http://", "https://")) and url != normalize_url(link):
+            return url
+        return None if url.startswith("urn:") else link
 
     def article_feeds(self, article_id: int) -> list[str]:
         rows = self.db.execute(

@@ -91,6 +91,25 @@ def test_a_guid_given_to_another_item_is_a_new_article(store):
     assert "Dam breach floods four villages, dozens missing" in titles.values()
 
 
+def test_an_edit_is_reported_and_matched_again_once(store):
+    a = store.feed("A")
+    (aid,) = store.save_entries(a, [_e(1, title="Blast reported in the north")], "guid", NOW)
+    store.complete_article(
+        store.article(aid), text="", text_status="x", meta={}, matches=[], channels={}, now=NOW
+    )
+    updated: list[int] = []
+    edit = _e(1, title="Blast in Aleppo kills 12")
+    assert store.save_entries(a, [edit], "guid", NOW, updated=updated) == [] and updated == [aid]
+    again: list[int] = []
+    store.save_entries(a, [edit], "guid", NOW, updated=again)
+    assert again == []  # nothing new said
+    art, mail = store.article(aid), {"W": ["mail"], "V": ["mail"]}
+    assert store.rematch(art, [_match("W")], mail, NOW) == 1
+    assert store.rematch(art, [_match("W")], mail, NOW) == 0  # W fired already
+    assert store.rematch(art, [_match("W"), _match("V")], mail, NOW) == 1  # V is new
+    assert store.db["alerts"].count == 2 and store.db["matches"].count == 2
+
+
 def test_changing_guids_do_not_make_new_articles(store):
     a = store.feed("A")
     store.save_entries(a, [_e(1, guid="x1")], "guid", NOW)
