@@ -15,8 +15,9 @@ this process holds are never asked for again (tracked here).
 A worker that stops without dying (SIGSTOP, a frozen VM) must not keep its slots: the gate's
 session is ended by the server after IDLE_END of silence (``idle_session_timeout``; a live
 gate speaks at least every HEARTBEAT), which frees them. When it resumes, the gate finds its
-connection gone, forgets the slots it had (requests already under way keep going: they were
-sent before the pause) and reconnects. If the database cannot be asked at all, the gate
+connection gone, forgets the slots it had and reconnects; requests already under way on them
+keep going (they were sent before the pause) and count against their host until they end, so
+the worker never takes new slots beside them. If the database cannot be asked at all, the gate
 steps aside (the per-process limit still holds) and says so once.
 """
 
@@ -63,6 +64,7 @@ class HostGate:
         self._broken = False
         self._generation = 0  # one per connection: slots of a lost connection are not ours
         self._spoke = 0.0  # loop time of the last statement
+        self._stale: dict[str, int] = {}  # requests still running on a lost connection's slots
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[None]:
@@ -92,8 +94,15 @@ class HostGate:
 
     def _give_back(self, host: str, token: Token) -> None:
         generation, slot = token
-        if self._broken or generation != self._generation:
-            return  # that connection, and the lock with it, is gone
+        if generation != self._generation:  # that connection, and the lock with it, is gone
+            if self._stale.get(host, 0) > 1:
+                self._stale[host] -= 1
+            else:
+                self._stale.pop(host, None)
+            self._wake.set()  # its host may take a slot again
+            return
+        if self._broken:
+            return
         queue = self._waiting.get(host)
         while queue:
             waiter = queue.popleft()
@@ -111,8 +120,9 @@ class HostGate:
     async def _run(self) -> None:
         delay, lost = POLL_MIN, 0
         while not self._broken:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            with suppress(TimeoutError):  # not wait_for: on 3.11 it can swallow a cancel that
+                async with asyncio.timeout(delay):  # meets its timeout (aclose then hung)
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 granted = await self._round()
@@ -138,7 +148,7 @@ class HostGate:
             while queue and queue[0].done():
                 queue.popleft()
             live = sum(1 for w in queue if not w.done())
-            room = self.per_host - len(self._held[host])
+            room = self.per_host - len(self._held[host]) - self._stale.get(host, 0)
             if live and room > 0:
                 wanted[host] = min(live, room)
             if not queue:
@@ -152,6 +162,10 @@ class HostGate:
             with suppress(psycopg.Error, OSError):
                 await old.close()
         self._generation += 1
+        for host, slots in self._held.items():  # requests still under way on the lost slots
+            running = len(slots) - len(self._freed.get(host, ()))
+            if running > 0:
+                self._stale[host] = self._stale.get(host, 0) + running
         self._held.clear()
         self._freed.clear()
 
@@ -159,18 +173,20 @@ class HostGate:
         """Give back the freed slots, try for the wanted ones; returns how many were granted."""
         conn = await self._connection()
         loop = asyncio.get_running_loop()
-        if loop.time() - self._spoke > HEARTBEAT:
-            await conn.execute("SELECT 1")  # a live gate is never idle for IDLE_END
-        self._spoke = loop.time()
+        if loop.time() - self._spoke > HEARTBEAT:  # a live gate is never idle for IDLE_END,
+            await conn.execute("SELECT 1")  # even while its slots pass from request to request
+            self._spoke = loop.time()  # of its own (no round trip: no statement)
         freed = [(h, n) for h, slots in self._freed.items() for n in slots]
         self._freed.clear()
         if freed:
             await conn.execute(_UNLOCK, [NAMESPACE, [h for h, _ in freed], [n for _, n in freed]])
+            self._spoke = loop.time()
             for h, n in freed:
                 self._forget(h, n)
         wanted = self._wanted()
         if not wanted:
             return 0
+        self._spoke = loop.time()
         hosts = list(wanted)
         masks = [sum(1 << n for n in self._held[h]) for h in hosts]
         cur = await conn.execute(

@@ -88,3 +88,66 @@ async def _hold(gate: HostGate, host: str) -> int:
     async with gate.slot(host):
         await asyncio.sleep(0.01)
     return 1
+
+
+def test_a_slot_held_longer_than_the_idle_limit_stays_held(pg_url, monkeypatch):
+    """The gate's session is ended after IDLE_END of silence (a stopped worker's slots go
+    back). A live gate holding a slot while its requests pass it on among themselves says
+    nothing to the database: its heartbeat must still keep the session (it did not: the
+    server ended it and another worker took the slot beside the request still running)."""
+    from storage import hostgate
+
+    monkeypatch.setattr(hostgate, "IDLE_END", "1s")
+    monkeypatch.setattr(hostgate, "HEARTBEAT", 0.3)
+    host = f"x-{secrets.token_hex(4)}.example"
+
+    async def main() -> tuple[int, int]:
+        gate = HostGate(pg_url, 1)
+        try:
+            async with gate.slot(host):
+                before = _locks(pg_url, host)
+                await asyncio.sleep(2.5)  # over twice the idle limit, no request of ours ends
+                return before, _locks(pg_url, host)
+        finally:
+            await gate.aclose()
+
+    assert asyncio.run(main()) == (1, 1)
+
+
+def test_requests_under_way_on_a_lost_connection_still_count(pg_url):
+    """The gate's connection is lost while a request holds the host's one slot (and the gate
+    finds out through another host's request): on the new connection the lock is free, but
+    the request is still running; the next request for that host waits for it to end."""
+    host = f"x-{secrets.token_hex(4)}.example"
+    order: list[str] = []
+
+    async def first(gate: HostGate, started: asyncio.Event) -> None:
+        async with gate.slot(host):
+            order.append("first starts")
+            started.set()
+            await asyncio.sleep(1.0)
+            order.append("first ends")
+
+    async def second(gate: HostGate) -> None:
+        async with gate.slot(host):
+            order.append("second starts")
+
+    async def main() -> None:
+        gate = HostGate(pg_url, 1)
+        try:
+            started = asyncio.Event()
+            running = asyncio.create_task(first(gate, started))
+            await started.wait()
+            with psycopg.connect(pg_url, autocommit=True) as conn:  # the server ends it
+                conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype ="
+                    " 'advisory' AND classid::bigint = (hashtext(%s)::bigint & 4294967295)",
+                    [NAMESPACE + host],
+                )
+            await asyncio.wait_for(_hold(gate, "elsewhere.example"), 10)  # finds it lost
+            await asyncio.wait_for(asyncio.gather(running, second(gate)), 20)
+        finally:
+            await gate.aclose()
+
+    asyncio.run(main())
+    assert order == ["first starts", "first ends", "second starts"]
