@@ -36,6 +36,7 @@ log = logging.getLogger("newsbot.hostgate")
 NAMESPACE = "newsbot-host:"
 POLL_MIN, POLL_MAX = 0.02, 0.2
 HEARTBEAT, IDLE_END = 5.0, "15s"
+FRESH = 2 * HEARTBEAT  # a slot passes between our requests without a round only this long
 RECONNECTS = 3  # connections lost in a row before the gate steps aside
 _TRY = (
     "SELECT c.h, s.n FROM unnest(%s::text[], %s::int[], %s::bigint[]) AS c(h, k, held)"
@@ -79,7 +80,7 @@ class HostGate:
     async def _acquire(self, host: str) -> Token | None:
         if self._broken:
             return None
-        if self._freed[host]:  # released, not yet given back: ours again, no round trip
+        if self._freed[host] and self._fresh():  # released, not given back: ours again
             return self._generation, self._freed[host].pop()
         waiter: Waiter = asyncio.get_running_loop().create_future()
         self._waiting[host].append(waiter)
@@ -103,7 +104,7 @@ class HostGate:
             return
         if self._broken:
             return
-        queue = self._waiting.get(host)
+        queue = self._waiting.get(host) if self._fresh() else None
         while queue:
             waiter = queue.popleft()
             if not waiter.done():
@@ -111,6 +112,12 @@ class HostGate:
                 return
         self._freed[host].append(slot)
         self._start()
+
+    def _fresh(self) -> bool:
+        """Whether the session is surely still ours: the gate spoke to the server lately. A
+        worker whose loop stood still (a blocking wait on a stopped worker's lock) may have
+        lost it to the idle limit; its slots go through a round, which finds out."""
+        return asyncio.get_running_loop().time() - self._spoke < FRESH
 
     def _start(self) -> None:
         self._wake.set()
