@@ -11,6 +11,7 @@ entry is an article of its own (``own_url``).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Literal
@@ -147,3 +148,37 @@ def own_url(entry: Entry) -> str:
         if not is_site_root(mine) and mine != normalize_url(entry.link or ""):
             return mine
     return "urn:newsbot:" + content_hash(entry.link or "", guid, entry.title, entry.summary)
+
+
+def names_an_article(canonical: str) -> bool:
+    """A canonical URL of a site's root names no article (misconfigured sites put their home
+    page's on every page)."""
+    parts = urlsplit(canonical)
+    return bool(parts.path.strip("/") or parts.query)
+
+
+def same_site_other_story(url: str, title: str, other_url: str, other_title: str) -> bool:
+    """The 'original' is on the same site and shares no title word (of 4+ letters) with the
+    article: what they have in common (a text, a canonical) is the site's, not one story."""
+    if urlsplit(url).hostname != urlsplit(other_url).hostname:
+        return False
+    return not _title_words(title) & _title_words(other_title or "")
+
+
+def guid_reused(entry: Entry, known_link: str, known_title: str) -> bool:
+    """A known entry key (a guid) on an item with another link and a title sharing no word
+    with the known one's: a feed that numbers its items by position, or recycles guids; an
+    edit of the same item keeps its link."""
+    moved = normalize_url(entry.link or "") != normalize_url(known_link)
+    return bool(entry.link) and moved and other_item(entry.title, known_title)
+
+
+def other_item(title: str, known_title: str) -> bool:
+    """An entry whose link is already an article's, under a title sharing no word with that
+    article's: the link is a landing page, not this item's (both titles must say something)."""
+    mine, known = _title_words(title), _title_words(known_title)
+    return bool(mine and known and not mine & known)
+
+
+def _title_words(title: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", title.casefold()) if len(w) > 3}

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -19,9 +18,13 @@ from feeds.identity import (
     article_url,
     content_hash,
     entry_key,
+    guid_reused,
     landing_links,
+    names_an_article,
     normalize_url,
+    other_item,
     own_url,
+    same_site_other_story,
 )
 from models import Article, Entry, FeedState, Match, ResolvedPlace
 from storage.db import article_of, iso, lock_keys, write
@@ -38,40 +41,6 @@ HEADLINE_WINDOW = timedelta(days=2)
 def _title_key(title: str) -> str | None:
     words = re.findall(r"\w+", title.casefold())
     return " ".join(words) if len(words) >= MIN_HEADLINE_WORDS else None
-
-
-def _names_an_article(canonical: str) -> bool:
-    """A canonical URL of a site's root names no article (misconfigured sites put their home
-    page's on every page)."""
-    parts = urlsplit(canonical)
-    return bool(parts.path.strip("/") or parts.query)
-
-
-def _standing_page(article: Article, url: str, title: str) -> bool:
-    """The 'original' is on the same site and shares no title word (of 4+ letters) with the
-    article: what they have in common is the site's, not one story told twice."""
-    if urlsplit(article.url).hostname != urlsplit(url).hostname:
-        return False
-    return not _title_words(article.title) & _title_words(title or "")
-
-
-def _reused(entry: Entry, known_link: str, known_title: str) -> bool:
-    """A known entry key (a guid) on an item with another link and a title sharing no word
-    with the known one's: a feed that numbers its items by position, or recycles guids; an
-    edit of the same item keeps its link."""
-    moved = normalize_url(entry.link or "") != normalize_url(known_link)
-    return bool(entry.link) and moved and _other_item(entry.title, known_title)
-
-
-def _other_item(title: str, known_title: str) -> bool:
-    """An entry whose link is already an article's, under a title sharing no word with that
-    article's: the link is a landing page, not this item's (both titles must say something)."""
-    mine, known = _title_words(title), _title_words(known_title)
-    return bool(mine and known and not mine & known)
-
-
-def _title_words(title: str) -> set[str]:
-    return {w for w in re.findall(r"\w+", title.casefold()) if len(w) > 3}
 
 
 @dataclass(frozen=True)
@@ -153,7 +122,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
     ) -> int | None:
         key = entry_key(entry, mode)
         known = self._known(feed.id, key)
-        if known and _reused(entry, known[1], known[2]):  # a guid given to another item
+        if known and guid_reused(entry, known[1], known[2]):  # a guid given to another item
             key = f"{key}~{content_hash(normalize_url(entry.link or ''), entry.title)}"
             known = self._known(feed.id, key)
         if known:
@@ -163,7 +132,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
         url = article_url(entry)
         url = own_url(entry) if url in landing else url
         existing = self._article_at(url)
-        if existing and _other_item(entry.title, existing[1]):  # the link is a landing page
+        if existing and other_item(entry.title, existing[1]):  # the link is a landing page
             url = own_url(entry)
             existing = self._article_at(url)
         new_id = None
@@ -241,26 +210,21 @@ class ArchiveStore(StoryAlerts, StoryStore):
         it says now ("Blast reported in northern Syria" -> "Blast in Aleppo kills 12"): the
         watches it fires now and did not before get their matches and alerts (the usual ids:
         once); nothing else changes. Returns the alerts queued."""
-        with write(self.db):
-            row = self.db.execute(
-                "SELECT processed, duplicate_of, alerting FROM articles WHERE id = ?",
-                [article.id],
-            ).fetchone()
-            if row is None or not row[0] or row[1] is not None:
-                return 0  # not done yet (it will be matched then), or a copy of another
-            before = {
-                r[0]
-                for r in self.db.execute(
-                    "SELECT DISTINCT watch FROM matches WHERE article_id = ?", [article.id]
-                ).fetchall()
-            }
-            fresh = [m for m in matches if m.watch not in before]
-            if not fresh:
-                return 0
-            self._insert_matches(article.id, fresh, now)
-            if not row[2]:
-                return 0
-            return self._queue_alerts(article, {m.watch for m in fresh}, channels, now, threads)
+        row = self.db.execute(
+            "SELECT processed, duplicate_of, alerting FROM articles WHERE id = ?", [article.id]
+        ).fetchone()
+        if row is None or not row[0] or row[1] is not None:
+            return 0  # not done yet (it will be matched then), or a copy of another
+        before = {
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT watch FROM matches WHERE article_id = ?", [article.id]
+            ).fetchall()
+        }
+        fresh = [m for m in matches if m.watch not in before]
+        if not fresh:
+            return 0
+        return self.add_matches(article, fresh, channels, now, alert=bool(row[2]), threads=threads)
 
     def unprocessed(self, limit: int = 500) -> list[Article]:
         """Articles a crash left half done; not those of a feed another live worker is
@@ -422,13 +386,13 @@ class ArchiveStore(StoryAlerts, StoryStore):
         Not a site's standing page: a canonical URL of the site's root, or the same site's
         text or canonical under a title sharing no word with this one (a consent or paywall
         interstitial, every page pointing at its section) are no copies."""
-        if canonical and _names_an_article(canonical):
+        if canonical and names_an_article(canonical):
             row = self.db.execute(
                 "SELECT id, url, title FROM articles WHERE id != ? AND (url = ? OR"
                 " canonical_url = ?) AND duplicate_of IS NULL ORDER BY id LIMIT 1",
                 [article.id, canonical, canonical],
             ).fetchone()
-            if row and not _standing_page(article, row[1], row[2]):
+            if row and not same_site_other_story(article.url, article.title, row[1], row[2]):
                 return int(row[0])
         if text_hash:
             row = self.db.execute(
@@ -436,7 +400,7 @@ class ArchiveStore(StoryAlerts, StoryStore):
                 " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
                 [text_hash, article.id],
             ).fetchone()
-            if row and not _standing_page(article, row[1], row[2]):
+            if row and not same_site_other_story(article.url, article.title, row[1], row[2]):
                 return int(row[0])
         return None
 
@@ -505,10 +469,13 @@ class ArchiveStore(StoryAlerts, StoryStore):
         now: datetime,
         *,
         alert: bool,
+        threads: frozenset[str] = frozenset(),
     ) -> int:
-        """Backfill: record matches of an archived article; queue alerts only when asked."""
+        """Record matches of an archived article (a backfill, an edit matched again); queue
+        alerts only when asked."""
         with write(self.db):
             self._insert_matches(article.id, matches, now)
             if not alert:
                 return 0
-            return self._queue_alerts(article, {m.watch for m in matches}, channels, now)
+            watches = {m.watch for m in matches}
+            return self._queue_alerts(article, watches, channels, now, threads)
