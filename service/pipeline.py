@@ -38,7 +38,16 @@ from feeds.identity import choose_mode
 from feeds.parse import parse_async
 from matching import home
 from matching.rules import Ruleset
-from models import Article, FeedState, FetchResult, Plan, PollFailure, PollOutcome, PollSuccess
+from models import (
+    Article,
+    FeedState,
+    FetchResult,
+    Match,
+    Plan,
+    PollFailure,
+    PollOutcome,
+    PollSuccess,
+)
 from service.claimloop import poll_claimed
 from service.offload import StoreThreads
 from settings import FeedSettings, Settings, as_template, fetch_url
@@ -139,6 +148,10 @@ async def poll_due_feeds(
         report.resumed = len(leftovers) - len(
             ctx.store.unprocessed_among([a.id for a in leftovers])
         )
+    edited = ctx.store.rematch_pending()
+    if edited:  # saved by a cycle that stopped before matching them again
+        log.info("matching %d edited articles again", len(edited))
+        rematch_articles(ctx, edited)
     report.feeds = await poll_claimed(ctx, now, everything, report, poll_feed)
     report.seconds = time.monotonic() - started
     if len(report.feeds) > 1 and len(report.failed) == len(report.feeds):
@@ -364,22 +377,24 @@ async def process_articles(
 
 def rematch_articles(ctx: Context, ids: Sequence[int]) -> int:
     """Match edited articles again on what they say now (the page is not fetched again):
-    a watch they fire for the first time alerts. Returns the alerts queued."""
-    if not ids or ctx.ruleset is None:
-        return 0
-    queued = 0
+    a watch they fire for the first time alerts. Returns the alerts queued. When the store
+    fails they stay marked and are matched again next cycle."""
+    edited: list[tuple[Article, Sequence[Match]]] = []
     for article in ctx.store.articles(ids):
-        prior = home.shares(ctx.store.feed_home_regions(article.feed))
-        found = ctx.ruleset.analyse(article, ctx.store.article_feeds(article.id), prior)
-        if not found.matches:
-            continue
-        try:
-            queued += ctx.store.rematch(
-                article, found.matches, ctx.channels(), utcnow(), ctx._threads
-            )
-        except NewsbotError as err:  # the edit is kept; its new matches are not
-            log.error("article %s: edit not matched again: %s", article.url, err.render())
-    return queued
+        matches: Sequence[Match] = ()
+        if ctx.ruleset is not None:
+            prior = home.shares(ctx.store.feed_home_regions(article.feed))
+            matches = ctx.ruleset.analyse(
+                article, ctx.store.article_feeds(article.id), prior
+            ).matches
+        edited.append((article, matches))
+    if not edited:
+        return 0
+    try:
+        return ctx.store.rematch(edited, ctx.channels(), utcnow(), ctx._threads)
+    except NewsbotError as err:
+        log.error("%d edited articles not matched again yet: %s", len(edited), err.render())
+        return 0
 
 
 async def prepare_article(

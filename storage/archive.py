@@ -33,6 +33,14 @@ from storage.places import insert_article_places, write_home_regions
 from storage.stories import Clusterer, StoryStore
 from storage.story_alerts import StoryAlerts
 
+# An article none of whose feeds another live worker is polling right now (it is processing
+# the article); parameters: OWNER, now, then the LIMIT.
+NOT_POLLED_ELSEWHERE = (
+    "NOT EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
+    " WHERE fe.article_id = articles.id AND f.lease_owner != ? AND f.lease_until > ?)"
+    " ORDER BY id LIMIT ?"
+)
+
 MIN_DEDUP_TEXT = 400  # shorter texts (briefs, stubs) are too alike to call copies
 MIN_HEADLINE_WORDS = 6  # "Live updates", "Morning briefing" are not one story
 HEADLINE_WINDOW = timedelta(days=2)
@@ -191,8 +199,9 @@ class ArchiveStore(StoryAlerts, StoryStore):
         digest = content_hash(entry.title, entry.summary)
         return (
             self.db.execute(
-                "UPDATE articles SET title = ?, summary = ?, content_hash = ?, updated_at = ?"
-                " WHERE id = ? AND coalesce(content_hash, '') != ? RETURNING id",
+                "UPDATE articles SET title = ?, summary = ?, content_hash = ?, updated_at = ?,"
+                " rematch_due = processed WHERE id = ? AND coalesce(content_hash, '') != ?"
+                " RETURNING id",
                 [entry.title, _summary(entry), digest, iso(now), article_id, digest],
             ).fetchone()
             is not None
@@ -200,16 +209,37 @@ class ArchiveStore(StoryAlerts, StoryStore):
 
     def rematch(
         self,
-        article: Article,
-        matches: Sequence[Match],
+        edited: Sequence[tuple[Article, Sequence[Match]]],
         channels: dict[str, list[str]],
         now: datetime,
         threads: frozenset[str] = frozenset(),
     ) -> int:
-        """An archived article whose headline or summary was edited, matched again on what
-        it says now ("Blast reported in northern Syria" -> "Blast in Aleppo kills 12"): the
-        watches it fires now and did not before get their matches and alerts (the usual ids:
-        once); nothing else changes. Returns the alerts queued."""
+        """Archived articles whose headline or summary was edited, each with its matches on
+        what it says now ("Blast reported in northern Syria" -> "Blast in Aleppo kills 12"):
+        the watches an article fires now and did not before get their matches and alerts (the
+        usual ids: once); nothing else changes. In the same transaction each is marked
+        matched again, unless it was edited once more since it was read (``rematch_pending``:
+        an edit a crash kept from being matched is matched on the next cycle). Returns the
+        alerts queued."""
+        queued = 0
+        with write(self.db):
+            for article, matches in edited:
+                queued += self._rematch(article, matches, channels, now, threads)
+        return queued
+
+    def _rematch(
+        self,
+        article: Article,
+        matches: Sequence[Match],
+        channels: dict[str, list[str]],
+        now: datetime,
+        threads: frozenset[str],
+    ) -> int:
+        self.db.execute(
+            "UPDATE articles SET rematch_due = 0 WHERE id = ? AND rematch_due != 0"
+            " AND coalesce(title, '') = ? AND coalesce(summary, '') = ?",
+            [article.id, article.title, article.summary],
+        )
         row = self.db.execute(
             "SELECT processed, duplicate_of, alerting FROM articles WHERE id = ?", [article.id]
         ).fetchone()
@@ -224,15 +254,22 @@ class ArchiveStore(StoryAlerts, StoryStore):
         fresh = [m for m in matches if m.watch not in before]
         if not fresh:
             return 0
-        return self.add_matches(article, fresh, channels, now, alert=bool(row[2]), threads=threads)
+        return self._record_matches(article, fresh, channels, now, bool(row[2]), threads)
+
+    def rematch_pending(self, limit: int = 500) -> list[int]:
+        """Edited articles not yet matched again (a crash came between saving the edit and
+        matching it); not those of a feed another live worker is polling right now."""
+        rows = self.db.execute(
+            f"SELECT id FROM articles WHERE rematch_due = 1 AND {NOT_POLLED_ELSEWHERE}",
+            [OWNER, iso(datetime.now(UTC)), limit],
+        ).fetchall()
+        return [int(r[0]) for r in rows]
 
     def unprocessed(self, limit: int = 500) -> list[Article]:
         """Articles a crash left half done; not those of a feed another live worker is
         polling right now (it is processing them)."""
         rows = self.db.query(
-            "SELECT * FROM articles WHERE processed = 0 AND NOT EXISTS (SELECT 1 FROM"
-            " feed_entries fe JOIN feeds f ON f.id = fe.feed_id WHERE fe.article_id = articles.id"
-            " AND f.lease_owner != ? AND f.lease_until > ?) ORDER BY id LIMIT ?",
+            f"SELECT * FROM articles WHERE processed = 0 AND {NOT_POLLED_ELSEWHERE}",
             [OWNER, iso(datetime.now(UTC)), limit],
         )
         return [article_of(r) for r in rows]
@@ -471,11 +508,20 @@ class ArchiveStore(StoryAlerts, StoryStore):
         alert: bool,
         threads: frozenset[str] = frozenset(),
     ) -> int:
-        """Record matches of an archived article (a backfill, an edit matched again); queue
-        alerts only when asked."""
+        """Record matches of an archived article (a backfill); queue alerts only when asked."""
         with write(self.db):
-            self._insert_matches(article.id, matches, now)
-            if not alert:
-                return 0
-            watches = {m.watch for m in matches}
-            return self._queue_alerts(article, watches, channels, now, threads)
+            return self._record_matches(article, matches, channels, now, alert, threads)
+
+    def _record_matches(
+        self,
+        article: Article,
+        matches: Sequence[Match],
+        channels: dict[str, list[str]],
+        now: datetime,
+        alert: bool,
+        threads: frozenset[str],
+    ) -> int:
+        self._insert_matches(article.id, matches, now)
+        if not alert:
+            return 0
+        return self._queue_alerts(article, {m.watch for m in matches}, channels, now, threads)

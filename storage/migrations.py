@@ -304,3 +304,11 @@ def m011_feed_leases(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE feeds ADD COLUMN lease_owner TEXT")
     db.execute("ALTER TABLE feeds ADD COLUMN lease_until TEXT")
     db.execute("CREATE INDEX feeds_leased ON feeds(lease_owner) WHERE lease_owner IS NOT NULL")
+
+
+@MIGRATIONS()
+def m012_rematch_due(db: sqlite_utils.Database) -> None:
+    """An edited article waiting to be matched again: set with the edit, cleared with the
+    new matches, so a crash between the two loses no alert."""
+    db.execute("ALTER TABLE articles ADD COLUMN rematch_due INTEGER NOT NULL DEFAULT 0")
+    db.execute("CREATE INDEX articles_rematch_due ON articles(id) WHERE rematch_due = 1")

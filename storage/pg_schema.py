@@ -232,6 +232,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         " ALTER TABLE feeds ADD COLUMN lease_until TEXT;"
         " CREATE INDEX feeds_leased ON feeds(lease_owner) WHERE lease_owner IS NOT NULL",
     ),
+    (
+        "m012_rematch_due",
+        "ALTER TABLE articles ADD COLUMN rematch_due INTEGER NOT NULL DEFAULT 0;"
+        " CREATE INDEX articles_rematch_due ON articles(id) WHERE rematch_due = 1",
+    ),
 ]
 
 

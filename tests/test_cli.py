@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,43 @@ def test_an_edited_headline_that_now_names_the_place_alerts(tmp_path, http_serve
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert [x["title"] for x in lines] == ["Blast in Aleppo kills 12, officials say"]
     feed("Blast in Aleppo kills 14, officials say")  # a later edit: the same alert, no other
+    assert bot("--config", cfg, "once").returncode == 0
+    assert len(out.read_text().splitlines()) == 1
+
+
+def test_an_edit_saved_by_a_cycle_that_crashed_still_alerts(tmp_path, http_server):
+    """A worker saved an edited headline and was killed before matching it again: the next
+    cycle sees nothing new in the feed (the edit is archived), yet the watch it now fires
+    alerts, once."""
+    from storage import Store
+
+    calm = ["Rescue teams worked through the night.", "Officials gave no figures yet."]
+    http_server.route("/s/1.html", Reply(200, page("Blast", calm), {"Content-Type": "text/html"}))
+    link = http_server.url("/s/1.html")
+
+    def feed(title):
+        body = rss([("blast-1", title, link, "Developing story.")])
+        http_server.route("/feed.xml", Reply(200, body, {"Content-Type": "application/rss+xml"}))
+        return body
+
+    cfg = str(_config(tmp_path, http_server))
+    out = tmp_path / "alerts.jsonl"
+    feed("Blast reported in northern Syria")
+    assert bot("--config", cfg, "once").returncode == 0
+    edited = feed("Blast in Aleppo kills 12, officials say")
+    store = Store.open(tmp_path / "archive.db")  # what the killed worker wrote, and no more
+    try:
+        from feeds.parse import parse_bytes
+
+        state = store.feed("Local Wire")
+        entries = parse_bytes(edited).entries
+        store.save_entries(state, entries, "guid", datetime.now(UTC), updated=[])
+    finally:
+        store.close()
+    r = bot("--config", cfg, "once")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["title"] for x in lines] == ["Blast in Aleppo kills 12, officials say"]
     assert bot("--config", cfg, "once").returncode == 0
     assert len(out.read_text().splitlines()) == 1
 

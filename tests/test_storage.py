@@ -104,10 +104,32 @@ def test_an_edit_is_reported_and_matched_again_once(store):
     store.save_entries(a, [edit], "guid", NOW, updated=again)
     assert again == []  # nothing new said
     art, mail = store.article(aid), {"W": ["mail"], "V": ["mail"]}
-    assert store.rematch(art, [_match("W")], mail, NOW) == 1
-    assert store.rematch(art, [_match("W")], mail, NOW) == 0  # W fired already
-    assert store.rematch(art, [_match("W"), _match("V")], mail, NOW) == 1  # V is new
+    assert store.rematch([(art, [_match("W")])], mail, NOW) == 1
+    assert store.rematch([(art, [_match("W")])], mail, NOW) == 0  # W fired already
+    assert store.rematch([(art, [_match("W"), _match("V")])], mail, NOW) == 1  # V is new
     assert store.db["alerts"].count == 2 and store.db["matches"].count == 2
+
+
+def test_an_edit_stays_due_until_it_is_matched_again(store):
+    """The edit and its new matches are two transactions: a crash between them left the edit
+    saved (a later poll sees nothing new) and its watch silent for good. Now the edit is
+    marked due with it and cleared with the matches; an edit made after the rematch read the
+    article stays due; an article not yet processed is matched as it is processed."""
+    a = store.feed("A")
+    (aid,) = store.save_entries(a, [_e(1, title="Blast reported in the north")], "guid", NOW)
+    store.save_entries(a, [_e(1, title="Blast reported in the north, 3 hurt")], "guid", NOW)
+    assert store.rematch_pending() == []  # not processed yet: nothing to match again
+    store.complete_article(
+        store.article(aid), text="", text_status="x", meta={}, matches=[], channels={}, now=NOW
+    )
+    store.save_entries(a, [_e(1, title="Blast in Aleppo kills 12")], "guid", NOW)
+    assert store.rematch_pending() == [aid]
+    read = store.article(aid)
+    store.save_entries(a, [_e(1, title="Blast in Aleppo kills 14")], "guid", NOW)
+    assert store.rematch([(read, [_match("W")])], {"W": ["mail"]}, NOW) == 1
+    assert store.rematch_pending() == [aid]  # the newer edit is still to be matched
+    assert store.rematch([(store.article(aid), [_match("W")])], {"W": ["mail"]}, NOW) == 0
+    assert store.rematch_pending() == []
 
 
 def test_changing_guids_do_not_make_new_articles(store):
