@@ -377,9 +377,9 @@ class ArchiveStore(StoryAlerts, StoryStore):
         canonical = normalize_url(meta["canonical_url"]) if meta.get("canonical_url") else None
         text_hash = content_hash(d.text) if len(d.text) >= MIN_DEDUP_TEXT else None
         title_key = _title_key(d.article.title)
-        dup = self._duplicate_of(d.article, canonical, text_hash) or (
-            self._same_headline(d.article, title_key) if title_key else None
-        )
+        dup = self._duplicate_of(d.article, canonical, text_hash)
+        if dup is None and title_key:
+            dup = self._same_headline(d.article, title_key, d.matches)
         self.db.execute(
             "UPDATE articles SET text = ?, text_status = ?, canonical_url = ?, duplicate_of = ?,"
             " language = ?, text_hash = ?, title_key = ?, processed = 1, processed_at = ?"
@@ -441,16 +441,29 @@ class ArchiveStore(StoryAlerts, StoryStore):
                 return int(row[0])
         return None
 
-    def _same_headline(self, article: Article, title_key: str) -> int | None:
+    def _same_headline(
+        self, article: Article, title_key: str, matches: Sequence[Match] = ()
+    ) -> int | None:
         """A wire story carried by two outlets under their own links and page furniture:
-        the same headline (6+ words) within two days of each other is one story."""
+        the same headline (6+ words) within two days of each other is one story. Not when
+        this one's text fires a watch the other's did not: the same headline over other
+        words (a daily "Morning briefing: what you need to know today", a live page of the
+        day, a copy with the paragraph naming the town) is matched and alerted on its own
+        (its story, by the same headline, is still the other's)."""
         low, high = article.published - HEADLINE_WINDOW, article.published + HEADLINE_WINDOW
-        row = self.db.execute(
+        rows = self.db.execute(
             "SELECT id FROM articles WHERE title_key = ? AND id != ? AND duplicate_of IS NULL"
-            " AND published BETWEEN ? AND ? ORDER BY id LIMIT 1",
+            " AND published BETWEEN ? AND ? ORDER BY id LIMIT 20",
             [title_key, article.id, iso(low), iso(high)],
-        ).fetchone()
-        return int(row[0]) if row else None
+        ).fetchall()
+        watches = {m.watch for m in matches}
+        for (other,) in rows:
+            fired = self.db.execute(
+                "SELECT DISTINCT watch FROM matches WHERE article_id = ?", [other]
+            ).fetchall()
+            if watches <= {r[0] for r in fired}:
+                return int(other)
+        return None
 
     def _insert_matches(self, article_id: int, matches: Iterable[Match], now: datetime) -> None:
         for m in matches:

@@ -135,19 +135,25 @@ def test_a_feed_whose_items_all_link_its_home_page_alerts_each_item(tmp_path, ht
     assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 1
 
 
-def test_an_edited_headline_that_now_names_the_place_alerts(tmp_path, http_server):
-    """Breaking news is published vague and edited as facts come in, under the same guid and
-    link: the edit that names Aleppo fires the watch once (it was never matched again)."""
+def _breaking_story(tmp_path, http_server):
+    """A feed whose one item, a developing story, is edited: (publish(title) -> the feed's
+    body, the config, the jsonl alerts)."""
     calm = ["Rescue teams worked through the night.", "Officials gave no figures yet."]
     http_server.route("/s/1.html", Reply(200, page("Blast", calm), {"Content-Type": "text/html"}))
     link = http_server.url("/s/1.html")
 
-    def feed(title):
+    def publish(title):
         body = rss([("blast-1", title, link, "Developing story.")])
         http_server.route("/feed.xml", Reply(200, body, {"Content-Type": "application/rss+xml"}))
+        return body
 
-    cfg = str(_config(tmp_path, http_server))
-    out = tmp_path / "alerts.jsonl"
+    return publish, str(_config(tmp_path, http_server)), tmp_path / "alerts.jsonl"
+
+
+def test_an_edited_headline_that_now_names_the_place_alerts(tmp_path, http_server):
+    """Breaking news is published vague and edited as facts come in, under the same guid and
+    link: the edit that names Aleppo fires the watch once (it was never matched again)."""
+    feed, cfg, out = _breaking_story(tmp_path, http_server)
     feed("Blast reported in northern Syria")
     assert bot("--config", cfg, "once").returncode == 0
     assert not out.exists() or out.read_text() == ""
@@ -165,29 +171,17 @@ def test_an_edit_saved_by_a_cycle_that_crashed_still_alerts(tmp_path, http_serve
     """A worker saved an edited headline and was killed before matching it again: the next
     cycle sees nothing new in the feed (the edit is archived), yet the watch it now fires
     alerts, once."""
+    from feeds.parse import parse_bytes
     from storage import Store
 
-    calm = ["Rescue teams worked through the night.", "Officials gave no figures yet."]
-    http_server.route("/s/1.html", Reply(200, page("Blast", calm), {"Content-Type": "text/html"}))
-    link = http_server.url("/s/1.html")
-
-    def feed(title):
-        body = rss([("blast-1", title, link, "Developing story.")])
-        http_server.route("/feed.xml", Reply(200, body, {"Content-Type": "application/rss+xml"}))
-        return body
-
-    cfg = str(_config(tmp_path, http_server))
-    out = tmp_path / "alerts.jsonl"
+    feed, cfg, out = _breaking_story(tmp_path, http_server)
     feed("Blast reported in northern Syria")
     assert bot("--config", cfg, "once").returncode == 0
     edited = feed("Blast in Aleppo kills 12, officials say")
     store = Store.open(tmp_path / "archive.db")  # what the killed worker wrote, and no more
     try:
-        from feeds.parse import parse_bytes
-
-        state = store.feed("Local Wire")
         entries = parse_bytes(edited).entries
-        store.save_entries(state, entries, "guid", datetime.now(UTC), updated=[])
+        store.save_entries(store.feed("Local Wire"), entries, "guid", datetime.now(UTC))
     finally:
         store.close()
     r = bot("--config", cfg, "once")
@@ -196,6 +190,28 @@ def test_an_edit_saved_by_a_cycle_that_crashed_still_alerts(tmp_path, http_serve
     assert [x["title"] for x in lines] == ["Blast in Aleppo kills 12, officials say"]
     assert bot("--config", cfg, "once").returncode == 0
     assert len(out.read_text().splitlines()) == 1
+
+
+def test_the_same_headline_over_a_page_naming_the_place_alerts(tmp_path, http_server):
+    """Two outlets run one headline (6+ words: a copy, folded unseen); only the second's page
+    names Aleppo. Its alert was lost with the fold: now it alerts, once, and the two are
+    still one story."""
+    title = "Convoy reaches besieged district after nine days of waiting"
+    calm = ["The trucks crossed the last checkpoint at dawn.", "Residents queued for bread."]
+    named = [*calm, "Aid workers said the district of Aleppo had been cut off since March."]
+    for path, text in (("/a.html", calm), ("/b.html", named)):
+        http_server.route(path, Reply(200, page(title, text), {"Content-Type": "text/html"}))
+    for path, item in (("/feed.xml", "a"), ("/feed2.xml", "b")):
+        body = rss([(item, title, http_server.url(f"/{item}.html"), "Aid arrives.")])
+        http_server.route(path, Reply(200, body, {"Content-Type": "application/rss+xml"}))
+    extra = f'[[feeds]]\nname = "Second Desk"\nurl = "{http_server.url("/feed2.xml")}"\n'
+    cfg = str(_config(tmp_path, http_server, extra))
+    r = bot("--config", cfg, "once")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in (tmp_path / "alerts.jsonl").read_text().splitlines()]
+    assert [x["url"] for x in lines] == [http_server.url("/b.html")]
+    listed = json.loads(bot("--config", cfg, "stories", "--format", "json").stdout)
+    assert [len(s["articles"]) for s in listed] == [2]
 
 
 def test_search_bad_query_is_a_clean_error(tmp_path, http_server):

@@ -417,6 +417,34 @@ def test_same_headline_from_two_outlets_is_one_story(store):
     assert queued == [1, 0, 1, 1]  # short generic headlines are not merged
 
 
+def test_the_same_headline_over_words_naming_the_place_is_no_copy(store):
+    """A recurring headline ("Morning briefing: what you need to know today") or a copy with
+    the paragraph that names the town: its text fires a watch the first one's did not, so it
+    is matched and alerted, not folded into the first."""
+    title = "Morning briefing: what you need to know today"
+    first = store.save_entries(store.feed("A"), [_e(1, title=title)], "guid", NOW)
+    later = NOW + timedelta(days=1)
+    second = store.save_entries(store.feed("A"), [_e(2, title=title)], "guid", later)
+    third = store.save_entries(store.feed("B"), [_e(3, title=title)], "guid", later)
+    mail = {"W": ["mail"]}
+    done = [(first, []), (second, [_match()]), (third, [_match()])]
+    queued = [
+        store.complete_article(
+            store.article(i),
+            text=f"text {i}",
+            text_status="x",
+            meta={},
+            matches=m,
+            channels=mail,
+            now=later,
+        )
+        for (i,), m in done
+    ]
+    assert queued == [0, 1, 0]  # the third says what the second said: a copy of it
+    dups = dict(store.db.execute("SELECT id, duplicate_of FROM articles").fetchall())
+    assert [dups[i] for (i,), _ in done] == [None, None, second[0]]
+
+
 def test_an_older_archive_opened_to_read_is_upgraded_first(tmp_path):
     """search and serve open the archive read-only: one written by an older newsbot (here:
     before article_places) gets its missing migrations instead of 'no such table' later."""
