@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, datetime, timedelta
 
-from cli.common import db_path, emit, parse_when
+from cli.common import db_path, emit, json_text, parse_when
 from storage import Store
 
 REBUILD_DEFAULT = timedelta(days=30)
@@ -20,7 +19,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
     with Store.open(db_path(args), readonly=True) as store:
         stories = store.list_stories(since=since, watch=args.watch, limit=args.limit)
     if args.format == "json":
-        print(json.dumps([s.as_dict() for s in stories], ensure_ascii=False, indent=2))
+        print(json_text([s.as_dict() for s in stories]))
         return 0
     rows = [
         {

@@ -144,6 +144,10 @@ def test_command_line(cycle: dict[str, Any]) -> None:
         ["search", "Aleppo", "--limit", "50"],
         ["matches", "--limit", "50"],
         ["alerts", "list"],
+        ["stories"],
+        ["stories", "--format", "json"],
+        ["stories", "--format", "csv"],
+        ["search", "Aleppo", "--format", "json"],
     ):
         r = subprocess.run(
             [sys.executable, str(ROOT / "bot.py"), "--config", str(cfg), *command],
