@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -122,7 +123,12 @@ def test_web_pages_and_atom(cycle: dict[str, Any]) -> None:
     async def fetch(*urls: str) -> list[Any]:
         return [await ds.client.get(u) for u in urls]
 
-    pages = asyncio.run(fetch("/", "/search?q=Aleppo", "/watch/Aleppo", "/archive/articles"))
+    with sqlite3.connect(cycle["config"].db_path) as db:
+        stories = [f"/story/{r[0]}" for r in db.execute("SELECT DISTINCT story_id FROM articles")]
+    assert stories
+    pages = asyncio.run(
+        fetch("/", "/search?q=Aleppo", "/watch/Aleppo", "/archive/articles", "/map", *stories)
+    )
     for page in pages:
         assert page.status_code == 200
         assert "<script>alert" not in page.text and "<img src=x" not in page.text
