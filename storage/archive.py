@@ -446,24 +446,24 @@ class ArchiveStore(StoryAlerts, StoryStore):
     ) -> int | None:
         """A wire story carried by two outlets under their own links and page furniture:
         the same headline (6+ words) within two days of each other is one story. Not when
-        this one's text fires a watch the other's did not: the same headline over other
-        words (a daily "Morning briefing: what you need to know today", a live page of the
-        day, a copy with the paragraph naming the town) is matched and alerted on its own
-        (its story, by the same headline, is still the other's)."""
+        this one's text fires a watch none of the pages with that headline fired: the same
+        headline over other words (a daily "Morning briefing: what you need to know today",
+        a live page of the day, a copy with the paragraph naming the town) is matched and
+        alerted on its own (its story, by the same headline, is still theirs)."""
         low, high = article.published - HEADLINE_WINDOW, article.published + HEADLINE_WINDOW
         rows = self.db.execute(
             "SELECT id FROM articles WHERE title_key = ? AND id != ? AND duplicate_of IS NULL"
             " AND published BETWEEN ? AND ? ORDER BY id LIMIT 20",
             [title_key, article.id, iso(low), iso(high)],
         ).fetchall()
-        watches = {m.watch for m in matches}
-        for (other,) in rows:
-            fired = self.db.execute(
-                "SELECT DISTINCT watch FROM matches WHERE article_id = ?", [other]
-            ).fetchall()
-            if watches <= {r[0] for r in fired}:
-                return int(other)
-        return None
+        if not rows:
+            return None
+        ids = [int(r[0]) for r in rows]
+        fired = self.db.execute(
+            f"SELECT DISTINCT watch FROM matches WHERE article_id IN ({','.join('?' * len(ids))})",
+            ids,
+        ).fetchall()
+        return ids[0] if {m.watch for m in matches} <= {r[0] for r in fired} else None
 
     def _insert_matches(self, article_id: int, matches: Iterable[Match], now: datetime) -> None:
         for m in matches:

@@ -419,15 +419,18 @@ def test_same_headline_from_two_outlets_is_one_story(store):
 
 def test_the_same_headline_over_words_naming_the_place_is_no_copy(store):
     """A recurring headline ("Morning briefing: what you need to know today") or a copy with
-    the paragraph that names the town: its text fires a watch the first one's did not, so it
-    is matched and alerted, not folded into the first."""
+    the paragraph that names the town: its text fires a watch no page with that headline
+    fired, so it is matched and alerted, not folded into the first. A page that fires only
+    what those pages fired between them is a copy."""
     title = "Morning briefing: what you need to know today"
-    first = store.save_entries(store.feed("A"), [_e(1, title=title)], "guid", NOW)
     later = NOW + timedelta(days=1)
-    second = store.save_entries(store.feed("A"), [_e(2, title=title)], "guid", later)
-    third = store.save_entries(store.feed("B"), [_e(3, title=title)], "guid", later)
-    mail = {"W": ["mail"]}
-    done = [(first, []), (second, [_match()]), (third, [_match()])]
+    ids = [
+        store.save_entries(store.feed(feed), [_e(i, title=title)], "guid", NOW)[0]
+        for i, feed in enumerate("AAB")
+    ]
+    mail = {"W": ["mail"], "V": ["mail"]}
+    fired: list[list[Match]] = [[], [_match("W")], [_match("V")], [_match("W"), _match("V")]]
+    ids.append(store.save_entries(store.feed("B"), [_e(3, title=title)], "guid", NOW)[0])
     queued = [
         store.complete_article(
             store.article(i),
@@ -438,11 +441,11 @@ def test_the_same_headline_over_words_naming_the_place_is_no_copy(store):
             channels=mail,
             now=later,
         )
-        for (i,), m in done
+        for i, m in zip(ids, fired, strict=True)
     ]
-    assert queued == [0, 1, 0]  # the third says what the second said: a copy of it
+    assert queued == [0, 1, 1, 0]  # the last fires what the second and third fired
     dups = dict(store.db.execute("SELECT id, duplicate_of FROM articles").fetchall())
-    assert [dups[i] for (i,), _ in done] == [None, None, second[0]]
+    assert [dups[i] for i in ids] == [None, None, None, ids[0]]
 
 
 def test_an_older_archive_opened_to_read_is_upgraded_first(tmp_path):
