@@ -36,7 +36,9 @@ Guards against chaining (the failure of every threshold clusterer: A~B, B~C, so 
 - **One report per outlet**: an outlet tells an event once; its second item joins the story
   only as a copy, a rewrite or an update linked to its own first report at the higher
   strength ``same_outlet`` ("X recovers from brief outage" after "X hit by outage").
-- **Size cap**: a story of ``cap`` (40) articles takes no more.
+- **Size cap**: a story of ``cap`` (40) articles takes no more reports by likeness. Copies,
+  rewrites and trimmed copies of its reports still join: the same text cannot chain two
+  events, and a wire story carried by a hundred outlets stays one story (one alert).
 
 Where no guard lets an article in, it stays a story of its own: a wrong split costs one
 more alert, a wrong merge loses one. The thresholds are in ``stories.rule.Params``;

@@ -21,7 +21,7 @@ Vectorize = Callable[[Sequence[Member]], None]  # fills member.vector where it i
 @dataclass(frozen=True)
 class Params:
     span: timedelta = timedelta(days=2)  # a report joins only reports within this of it
-    cap: int = 40  # a story this large takes no more members
+    cap: int = 40  # a story this large takes no more members by likeness (copies still join)
     rare: float = 5.0  # a word's rarity: this minus its Zipf frequency (Kremlin 1.6, Iran 0.4)
     rare_idf: float = 5.5  # or, in a window of 300+ reports, an idf this high (Swift, Jackson)
     candidate: float = 0.8  # summed rarity of shared words that makes a member a candidate
@@ -57,13 +57,13 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
         rewrites, key=lambda i: item.minhash.jaccard(window.members[i].minhash), default=None
     )
     if best is not None and item.minhash.jaccard(window.members[best].minhash) >= p.rewrite:
-        return _open(window, window.members[best].story, p)
+        return window.members[best].story  # the same text: joins even a full story
     if item.words.script != "latin":  # its candidates are found by their cosine
         vectorize([item])
     candidates = _candidates(item, window, near, p)
     trimmed = None if few else trimmed_copy(item, window, candidates, p)
-    if trimmed is not None and (story := _open(window, trimmed, p)) is not None:
-        return story
+    if trimmed is not None:
+        return trimmed
     stories = _open_stories(item, candidates, window, p)
     if not stories:
         return None
@@ -83,12 +83,14 @@ def to_compare(item: Member, window: Window, p: Params = DEFAULT) -> list[Member
 
 
 def copy_of(key: str, published: datetime, window: Window, p: Params = DEFAULT) -> int | None:
-    """The story of a report with the same title words within the span (a copy), if open."""
+    """The story of a report with the same title words within the span (a copy). A copy, a
+    rewrite or a trimmed copy joins even a full story: the same text cannot chain two events,
+    and a wire story carried by a hundred outlets is still one alert."""
     found = window.same_title(key)
     m = window.members.get(found) if found is not None else None
     if m is None or abs(m.published - published) > p.span:
         return None
-    return _open(window, m.story, p)
+    return m.story
 
 
 MIN_SHARED = 12  # shingles in common: a run of 14 words told word for word
@@ -127,10 +129,6 @@ class _Near:
     def __contains__(self, i: int) -> bool:
         m = self.window.members.get(i)
         return m is not None and i != self.item.id and self.low <= m.published <= self.high
-
-
-def _open(window: Window, story: int, p: Params) -> int | None:
-    return story if len(window.by_story.get(story, ())) < p.cap else None
 
 
 MAX_STORIES = 8  # candidate stories compared (the most evidence first): bounds the vectors made
