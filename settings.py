@@ -177,6 +177,12 @@ class NotifierSettings(_Section):
         description='later reports of a story already alerted: "none", or "thread" (a short'
         " follow-up threaded under the first alert)",
     )
+    update_every: Duration = Field(
+        600.0,
+        ge=0,
+        description='"thread": at most one follow-up per story this often after its last'
+        " message; later reports wait and are folded into the next one (0: as they come)",
+    )
 
     @model_validator(mode="after")
     def _check_quiet_hours(self) -> NotifierSettings:

@@ -6,7 +6,9 @@ error, or running out of attempts, marks it failed: visible in `bot.py alerts`, 
 `alerts retry`. One poison alert never blocks the others: it moves to the back of the queue.
 A digest (a period, or a cron schedule) collects a channel's alerts into one message; quiet
 hours hold them and send what waited as one message; a per-channel rate limit folds what
-exceeds it into one message.
+exceeds it into one message. A story's follow-ups (``updates = "thread"``) go out at most once
+per ``update_every`` after the thread's last message, every report that waited folded into
+one.
 
     with Delivery.from_settings(settings) as delivery:   # builds (and closes) the channels
         report = delivery.due(store)                      # `once` calls delivery.all_due(store)
@@ -39,6 +41,7 @@ log = logging.getLogger("newsbot.delivery")
 BASE_BACKOFF = 30.0
 MAX_BACKOFF = 3600.0
 RATE_WINDOW = timedelta(minutes=1)
+DEFAULT_UPDATE_EVERY: float = NotifierSettings.model_fields["update_every"].default
 
 Clock = Callable[[], datetime]
 Period = float | str  # a digest period in seconds, or a cron schedule
@@ -164,7 +167,11 @@ class Delivery:
         if len(waited) > 1:
             self._send(store, waited, "quiet hours", report)
             immediate = [a for a in immediate if a not in waited]
-        for follow_ups in _updates_by_thread(immediate).values():
+        for first, follow_ups in _updates_by_thread(immediate).items():
+            held = _held_until(store, cfg, first, now)
+            if held is not None:  # the thread spoke lately: these wait, folded into the next
+                store.defer([a.id for a in follow_ups], held)
+                continue
             self._send(store, follow_ups, None, report, message=_folded(follow_ups))
         immediate = [a for a in immediate if a.kind != "update"]
         budget = self._budget(cfg, alerts[0].channel, now)
@@ -271,6 +278,16 @@ def _updates_by_thread(alerts: list[Alert]) -> dict[str, list[Alert]]:
         if a.kind == "update" and a.thread_of:
             out[a.thread_of].append(a)
     return out
+
+
+def _held_until(
+    store: Store, cfg: NotifierSettings | None, first: str, now: datetime
+) -> datetime | None:
+    """When a story's follow-ups may go out, if not now: ``update_every`` after the thread
+    last sent a message (a story reported by fifty outlets is not fifty e-mails)."""
+    every = timedelta(seconds=cfg.update_every if cfg else DEFAULT_UPDATE_EVERY)
+    spoke = store.thread_spoke_at(first) if every else None
+    return spoke + every if spoke is not None and now < spoke + every else None
 
 
 def _folded(updates: list[Alert]) -> Alert:

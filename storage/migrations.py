@@ -312,3 +312,9 @@ def m012_rematch_due(db: sqlite_utils.Database) -> None:
     new matches, so a crash between the two loses no alert."""
     db.execute("ALTER TABLE articles ADD COLUMN rematch_due INTEGER NOT NULL DEFAULT 0")
     db.execute("CREATE INDEX articles_rematch_due ON articles(id) WHERE rematch_due = 1")
+
+
+@MIGRATIONS()
+def m013_alert_threads(db: sqlite_utils.Database) -> None:
+    """A story's follow-ups by their first alert: when the thread last spoke (update_every)."""
+    db.execute("CREATE INDEX alerts_thread ON alerts(thread_of) WHERE thread_of IS NOT NULL")

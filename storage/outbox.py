@@ -200,6 +200,27 @@ class OutboxStore:
             [iso(when), error[:500]],
         )
 
+    def thread_spoke_at(self, first: str) -> datetime | None:
+        """When a story's thread last sent a message: its first alert or a follow-up."""
+        row = self.db.execute(
+            "SELECT max(sent_at) FROM alerts WHERE status = 'sent'"
+            " AND (id = ? OR (thread_of = ? AND kind = 'update'))",
+            [first, first],
+        ).fetchone()
+        return from_iso(row[0]) if row and row[0] else None
+
+    def defer(self, alert_ids: list[str], until: datetime) -> None:
+        """Pending alerts wait until ``until`` (no attempt counted); one another worker has
+        claimed meanwhile is left to it."""
+        with write(self.db):
+            for start in range(0, len(alert_ids), 500):
+                chunk = alert_ids[start : start + 500]
+                self.db.execute(
+                    "UPDATE alerts SET next_attempt_at = ? WHERE status = 'pending'"
+                    f" AND id IN ({','.join('?' * len(chunk))})",
+                    [iso(until), *chunk],
+                )
+
     def mark_failed(self, alert_ids: list[str], error: str) -> None:
         self._set(alert_ids, "status = 'failed', last_error = ?", [error[:500]])
 

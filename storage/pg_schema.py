@@ -237,6 +237,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         "ALTER TABLE articles ADD COLUMN rematch_due INTEGER NOT NULL DEFAULT 0;"
         " CREATE INDEX articles_rematch_due ON articles(id) WHERE rematch_due = 1",
     ),
+    (
+        "m013_alert_threads",
+        "CREATE INDEX alerts_thread ON alerts(thread_of) WHERE thread_of IS NOT NULL",
+    ),
 ]
 
 

@@ -85,6 +85,7 @@ def _settings(tmp_path, server, smtp_server):
                     "security": "none",
                     "to": ["analyst@example.org"],
                     "updates": "thread",
+                    "update_every": "0s",  # the follow-up as soon as it comes (test below)
                 },
                 "file": {"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")},
             },
