@@ -1,14 +1,15 @@
 """The archive: what is new (guid -> link -> hash, per feed), articles waiting to be processed,
 and the one transaction that stores an article's text, its matches and its alerts together.
 A crash between saving an entry and processing it loses nothing: the next cycle resumes
-every article still marked unprocessed."""
+every article still marked unprocessed. Which article is a copy of another lives in
+storage/copies.py, matches recorded later (a backfill, an edit) in storage/match_log.py."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
@@ -20,30 +21,21 @@ from feeds.identity import (
     entry_key,
     guid_reused,
     landing_links,
-    names_an_article,
     normalize_url,
     other_item,
     own_url,
-    same_site_other_story,
 )
 from models import Article, Entry, FeedState, Match, ResolvedPlace
+from storage.claims import NOT_POLLED_ELSEWHERE
+from storage.copies import Copies
 from storage.db import article_of, iso, lock_keys, write
+from storage.match_log import MatchLog
 from storage.outbox import OWNER
 from storage.places import insert_article_places, write_home_regions
 from storage.stories import Clusterer, StoryStore
-from storage.story_alerts import StoryAlerts
-
-# An article none of whose feeds another live worker is polling right now (it is processing
-# the article); parameters: OWNER, now, then the LIMIT.
-NOT_POLLED_ELSEWHERE = (
-    "NOT EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
-    " WHERE fe.article_id = articles.id AND f.lease_owner != ? AND f.lease_until > ?)"
-    " ORDER BY id LIMIT ?"
-)
 
 MIN_DEDUP_TEXT = 400  # shorter texts (briefs, stubs) are too alike to call copies
 MIN_HEADLINE_WORDS = 6  # "Live updates", "Morning briefing" are not one story
-HEADLINE_WINDOW = timedelta(days=2)
 
 
 def _title_key(title: str) -> str | None:
@@ -88,7 +80,7 @@ def _summary(entry: Entry) -> str:
     return entry.content if len(entry.content) > len(entry.summary) else entry.summary
 
 
-class ArchiveStore(StoryAlerts, StoryStore):
+class ArchiveStore(MatchLog, Copies, StoryStore):
     db: sqlite_utils.Database
 
     def save_entries(
@@ -206,64 +198,6 @@ class ArchiveStore(StoryAlerts, StoryStore):
             ).fetchone()
             is not None
         )
-
-    def rematch(
-        self,
-        edited: Sequence[tuple[Article, Sequence[Match]]],
-        channels: dict[str, list[str]],
-        now: datetime,
-        threads: frozenset[str] = frozenset(),
-    ) -> int:
-        """Archived articles whose headline or summary was edited, each with its matches on
-        what it says now ("Blast reported in northern Syria" -> "Blast in Aleppo kills 12"):
-        the watches an article fires now and did not before get their matches and alerts (the
-        usual ids: once); nothing else changes. In the same transaction each is marked
-        matched again, unless it was edited once more since it was read (``rematch_pending``:
-        an edit a crash kept from being matched is matched on the next cycle). Returns the
-        alerts queued."""
-        queued = 0
-        with write(self.db):
-            for article, matches in edited:
-                queued += self._rematch(article, matches, channels, now, threads)
-        return queued
-
-    def _rematch(
-        self,
-        article: Article,
-        matches: Sequence[Match],
-        channels: dict[str, list[str]],
-        now: datetime,
-        threads: frozenset[str],
-    ) -> int:
-        self.db.execute(
-            "UPDATE articles SET rematch_due = 0 WHERE id = ? AND rematch_due != 0"
-            " AND coalesce(title, '') = ? AND coalesce(summary, '') = ?",
-            [article.id, article.title, article.summary],
-        )
-        row = self.db.execute(
-            "SELECT processed, duplicate_of, alerting FROM articles WHERE id = ?", [article.id]
-        ).fetchone()
-        if row is None or not row[0] or row[1] is not None:
-            return 0  # not done yet (it will be matched then), or a copy of another
-        before = {
-            r[0]
-            for r in self.db.execute(
-                "SELECT DISTINCT watch FROM matches WHERE article_id = ?", [article.id]
-            ).fetchall()
-        }
-        fresh = [m for m in matches if m.watch not in before]
-        if not fresh:
-            return 0
-        return self._record_matches(article, fresh, channels, now, bool(row[2]), threads)
-
-    def rematch_pending(self, limit: int = 500) -> list[int]:
-        """Edited articles not yet matched again (a crash came between saving the edit and
-        matching it); not those of a feed another live worker is polling right now."""
-        rows = self.db.execute(
-            f"SELECT id FROM articles WHERE rematch_due = 1 AND {NOT_POLLED_ELSEWHERE}",
-            [OWNER, iso(datetime.now(UTC)), limit],
-        ).fetchall()
-        return [int(r[0]) for r in rows]
 
     def unprocessed(self, limit: int = 500) -> list[Article]:
         """Articles a crash left half done; not those of a feed another live worker is
@@ -415,84 +349,6 @@ class ArchiveStore(StoryAlerts, StoryStore):
         watches = {m.watch for m in d.matches}
         return self._queue_alerts(d.article, watches, channels, now, threads)
 
-    def _duplicate_of(
-        self, article: Article, canonical: str | None, text_hash: str | None
-    ) -> int | None:
-        """The article this one repeats: same canonical URL (tracking links, AMP pages), or
-        the same extracted text word for word (a wire story syndicated under other links).
-        Not a site's standing page: a canonical URL of the site's root, or the same site's
-        text or canonical under a title sharing no word with this one (a consent or paywall
-        interstitial, every page pointing at its section) are no copies."""
-        if canonical and names_an_article(canonical):
-            row = self.db.execute(
-                "SELECT id, url, title FROM articles WHERE id != ? AND (url = ? OR"
-                " canonical_url = ?) AND duplicate_of IS NULL ORDER BY id LIMIT 1",
-                [article.id, canonical, canonical],
-            ).fetchone()
-            if row and not same_site_other_story(article.url, article.title, row[1], row[2]):
-                return int(row[0])
-        if text_hash:
-            row = self.db.execute(
-                "SELECT id, url, title FROM articles WHERE text_hash = ? AND id != ?"
-                " AND duplicate_of IS NULL ORDER BY id LIMIT 1",
-                [text_hash, article.id],
-            ).fetchone()
-            if row and not same_site_other_story(article.url, article.title, row[1], row[2]):
-                return int(row[0])
-        return None
-
-    def _same_headline(
-        self, article: Article, title_key: str, matches: Sequence[Match] = ()
-    ) -> int | None:
-        """A wire story carried by two outlets under their own links and page furniture:
-        the same headline (6+ words) within two days of each other is one story. Not when
-        this one's text fires a watch none of the pages with that headline fired: the same
-        headline over other words (a daily "Morning briefing: what you need to know today",
-        a live page of the day, a copy with the paragraph naming the town) is matched and
-        alerted on its own (its story, by the same headline, is still theirs)."""
-        low, high = article.published - HEADLINE_WINDOW, article.published + HEADLINE_WINDOW
-        rows = self.db.execute(
-            "SELECT id FROM articles WHERE title_key = ? AND id != ? AND duplicate_of IS NULL"
-            " AND published BETWEEN ? AND ? ORDER BY id LIMIT 20",
-            [title_key, article.id, iso(low), iso(high)],
-        ).fetchall()
-        if not rows:
-            return None
-        ids = [int(r[0]) for r in rows]
-        fired = self.db.execute(
-            f"SELECT DISTINCT watch FROM matches WHERE article_id IN ({','.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-        return ids[0] if {m.watch for m in matches} <= {r[0] for r in fired} else None
-
-    def _insert_matches(self, article_id: int, matches: Iterable[Match], now: datetime) -> None:
-        for m in matches:
-            p = m.place
-            self.db.execute(
-                "INSERT INTO matches (article_id, watch, kind, term, matched_text,"
-                ' field, start, "end", snippet, geonameid, place, country_code, admin1,'
-                " latitude, longitude, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT DO NOTHING",
-                [
-                    article_id,
-                    m.watch,
-                    m.kind,
-                    m.term,
-                    m.text,
-                    m.field,
-                    m.start,
-                    m.end,
-                    m.snippet,
-                    p and p.geonameid,
-                    p and p.name,
-                    p and p.country_code,
-                    p and p.admin1,
-                    p and p.latitude,
-                    p and p.longitude,
-                    iso(now),
-                ],
-            )
-
     def articles_since(self, since: datetime | None, batch: int = 500) -> Iterator[Article]:
         """Processed, non-duplicate articles published since ``since``, oldest first, read in
         batches so a large archive is never loaded at once."""
@@ -510,31 +366,3 @@ class ArchiveStore(StoryAlerts, StoryStore):
             for r in rows:
                 yield article_of(r)
             last = rows[-1]["id"]
-
-    def add_matches(
-        self,
-        article: Article,
-        matches: Sequence[Match],
-        channels: dict[str, list[str]],
-        now: datetime,
-        *,
-        alert: bool,
-        threads: frozenset[str] = frozenset(),
-    ) -> int:
-        """Record matches of an archived article (a backfill); queue alerts only when asked."""
-        with write(self.db):
-            return self._record_matches(article, matches, channels, now, alert, threads)
-
-    def _record_matches(
-        self,
-        article: Article,
-        matches: Sequence[Match],
-        channels: dict[str, list[str]],
-        now: datetime,
-        alert: bool,
-        threads: frozenset[str],
-    ) -> int:
-        self._insert_matches(article.id, matches, now)
-        if not alert:
-            return 0
-        return self._queue_alerts(article, {m.watch for m in matches}, channels, now, threads)

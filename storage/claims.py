@@ -30,6 +30,14 @@ FEED_LEASE = timedelta(seconds=20)
 RENEW_EVERY = 5.0  # seconds: a lease is renewed several times before it could expire
 EVERYTHING = "9999"  # `once`: every enabled feed is due
 
+# An article none of whose feeds another live worker is polling right now (it is processing
+# the article); parameters: OWNER, now, then the LIMIT.
+NOT_POLLED_ELSEWHERE = (
+    "NOT EXISTS (SELECT 1 FROM feed_entries fe JOIN feeds f ON f.id = fe.feed_id"
+    " WHERE fe.article_id = articles.id AND f.lease_owner != ? AND f.lease_until > ?)"
+    " ORDER BY id LIMIT ?"
+)
+
 
 def wall_clock() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
