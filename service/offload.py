@@ -4,11 +4,8 @@ A worker's cycle is bound by its requests in flight: every store call made on th
 loop (a claim, a commit waiting for the server's disk) stops every fetch of the process
 meanwhile. On PostgreSQL the loop hands its hot calls (claims, releases, recording a poll,
 saving entries) to a few threads, each with its own pooled connection: the fetches go on and
-the commits of several feeds overlap. Completing articles (their matches, alerts and stories)
-goes to one thread of its own (``decide``): it waits on the fleet-wide stories lock, up to
-30 s when a stopped worker holds it, and one at a time is all that lock admits anyway; the
-event loop meanwhile fetches, and the per-host gate keeps its session. On SQLite (one writer,
-one file) the calls stay inline on the cycle's store, exactly as before.
+the commits of several feeds overlap. On SQLite (one writer, one file) the calls stay inline
+on the cycle's store, exactly as before.
 """
 
 from __future__ import annotations
@@ -22,8 +19,7 @@ from typing import TypeVar
 from storage import Store
 
 T = TypeVar("T")
-THREADS = 3  # connections: the pool holds 8 per process (keeper, delivery, the cycle's own,
-# these three and the decider's)
+THREADS = 3  # connections: the pool holds 8 per process (keeper, delivery, the cycle's own)
 
 
 class StoreThreads:
@@ -32,7 +28,6 @@ class StoreThreads:
     def __init__(self, database: str, threads: int = THREADS) -> None:
         self.database = database
         self._executor = ThreadPoolExecutor(threads, thread_name_prefix="store")
-        self._decider = ThreadPoolExecutor(1, thread_name_prefix="decide")
         self._free: list[Store] = []
         self._opened: list[Store] = []
         self._lock = threading.Lock()
@@ -42,13 +37,6 @@ class StoreThreads:
         (its transaction commits or rolls back whole)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._call, fn)
-
-    async def decide(self, fn: Callable[[Store], T]) -> T:
-        """``fn`` in the one deciding thread, after the calls submitted before it: what
-        completes articles uses the process's story clusterer, which is not for two threads
-        at once."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._decider, self._call, fn)
 
     def _call(self, fn: Callable[[Store], T]) -> T:
         store = self._take()
@@ -70,7 +58,6 @@ class StoreThreads:
     def close(self) -> None:
         """Wait for the calls under way, give the connections back."""
         self._executor.shutdown(wait=True)
-        self._decider.shutdown(wait=True)
         with self._lock:
             opened, self._opened, self._free = self._opened, [], []
         for store in opened:

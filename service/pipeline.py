@@ -90,13 +90,6 @@ class Context:
             return await self.threads.run(fn)
         return fn(self.store)
 
-    async def decide(self, fn: Callable[[Store], T]) -> T:
-        """``fn(store)`` where articles are completed: the one deciding thread when there are
-        store threads (the stories lock may keep it waiting; the loop goes on), else inline."""
-        if self.threads is not None:
-            return await self.threads.decide(fn)
-        return fn(self.store)
-
 
 @dataclass
 class FeedReport:
@@ -373,12 +366,9 @@ async def process_articles(
         if feed not in homes:
             homes[feed] = ctx.store.feed_home_regions(feed)
         homes[feed] = home.learn(homes[feed], d.places)
-    channels, now, clusterer = ctx.channels(), utcnow(), ctx.stories
     try:
-        return await ctx.decide(
-            lambda store: store.complete_articles(
-                done, channels, now, homes, clusterer=clusterer, threads=ctx._threads
-            )
+        return ctx.store.complete_articles(
+            done, ctx.channels(), utcnow(), homes, clusterer=ctx.stories, threads=ctx._threads
         )
     except NewsbotError as err:
         log.error("%d articles not stored, retried next cycle: %s", len(done), err.render())
