@@ -318,3 +318,20 @@ def m012_rematch_due(db: sqlite_utils.Database) -> None:
 def m013_alert_threads(db: sqlite_utils.Database) -> None:
     """A story's follow-ups by their first alert: when the thread last spoke (update_every)."""
     db.execute("CREATE INDEX alerts_thread ON alerts(thread_of) WHERE thread_of IS NOT NULL")
+
+
+@MIGRATIONS()
+def m014_story_merges(db: sqlite_utils.Database) -> None:
+    """Stories merged into another (a later report bridged them): where a story went, for the
+    clustering windows of other processes and for links to the story that no longer is."""
+    db.execute(_STORY_MERGES)
+    db.execute("CREATE INDEX story_merges_at ON story_merges(merged_at)")
+
+
+_STORY_MERGES = """
+CREATE TABLE story_merges (
+story INTEGER PRIMARY KEY,       -- the story that is no more
+into_story INTEGER NOT NULL,     -- the story its articles are in now
+merged_at TEXT NOT NULL
+)
+"""

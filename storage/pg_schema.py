@@ -241,6 +241,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         "m013_alert_threads",
         "CREATE INDEX alerts_thread ON alerts(thread_of) WHERE thread_of IS NOT NULL",
     ),
+    (
+        "m014_story_merges",
+        "CREATE TABLE story_merges (story BIGINT PRIMARY KEY, into_story BIGINT NOT NULL,"
+        " merged_at TEXT NOT NULL);"
+        " CREATE INDEX story_merges_at ON story_merges(merged_at)",
+    ),
 ]
 
 

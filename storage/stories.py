@@ -187,6 +187,7 @@ class StoryStore:
             [article_id],
         ).fetchone()
         old, published, old_size = row if row else (None, None, None)
+        story_id = self.live_story(story_id)
         if old == story_id or published is None:
             return
         self.db.execute("UPDATE articles SET story_id = ? WHERE id = ?", [story_id, article_id])
@@ -200,6 +201,49 @@ class StoryStore:
             self.db.execute("DELETE FROM stories WHERE id = ?", [old])
         elif old is not None:
             self._refresh_story(old)
+
+    def merge_story(self, story: int, into: int, now: datetime) -> None:
+        """Merge ``story`` into ``into`` (a report bridged them): its articles and alerts
+        move, and where it went is recorded (``story_merges``: other processes' windows,
+        links to it). An alert of both stories for one watch and channel stays where it
+        was: both went out, and the survivor's stands for the story from now on."""
+        story, into = self.live_story(story), self.live_story(into)
+        if story == into:
+            return
+        self.db.execute("UPDATE articles SET story_id = ? WHERE story_id = ?", [into, story])
+        self.db.execute(
+            "UPDATE alerts SET story_id = ? WHERE story_id = ? AND NOT (kind = 'match' AND"
+            " EXISTS (SELECT 1 FROM alerts x WHERE x.story_id = ? AND x.kind = 'match'"
+            " AND x.watch = alerts.watch AND x.channel = alerts.channel))",
+            [into, story, into],
+        )
+        self.db.execute(
+            "UPDATE story_merges SET into_story = ? WHERE into_story = ?", [into, story]
+        )
+        self.db.execute(
+            "INSERT INTO story_merges (story, into_story, merged_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (story) DO UPDATE SET into_story = excluded.into_story,"
+            " merged_at = excluded.merged_at",
+            [story, into, iso(now)],
+        )
+        self.db.execute("DELETE FROM stories WHERE id = ?", [story])
+        self._refresh_story(into)
+
+    def live_story(self, story: int) -> int:
+        """The story ``story`` is now: itself, or the one it merged into."""
+        row = self.db.execute(
+            "SELECT into_story FROM story_merges WHERE story = ?", [story]
+        ).fetchone()
+        return int(row[0]) if row else story
+
+    def merges_since(self, at: str) -> list[tuple[int, int]]:
+        """(story, the story it merged into) of the merges made at ``at`` or later, oldest
+        first (the second ``at`` is in is read again: merging twice changes nothing)."""
+        rows = self.db.execute(
+            "SELECT story, into_story FROM story_merges WHERE merged_at >= ? ORDER BY merged_at",
+            [at],
+        ).fetchall()
+        return [(int(a), int(b)) for a, b in rows]
 
     def regroup(self, assignment: dict[int, int], now: datetime) -> None:
         """Put each article (and its copies) into the story given, in one transaction; a

@@ -40,6 +40,16 @@ Guards against chaining (the failure of every threshold clusterer: A~B, B~C, so 
   rewrites and trimmed copies of its reports still join: the same text cannot chain two
   events, and a wire story carried by a hundred outlets stays one story (one alert).
 
+- **Bridges merge stories**: a single pass decides each report once, so one event whose
+  first reports came before the words that tie them (a preview, then "guiding principles
+  agreed", then the wrap-up) starts several stories. A report linked to two open stories,
+  to the second at ``link`` + ``bridge`` or more, merges them when two of their members
+  from different outlets are themselves linked (the report must not be their only bridge:
+  a round-up of two events links to both) and together they stay within the cap. The
+  oldest story survives; the other's articles and alerts move into it (an alert both had
+  for one watch and channel stays: both went out), ``story_merges`` records where it went
+  (other processes' windows follow it; its link redirects).
+
 Where no guard lets an article in, it stays a story of its own: a wrong split costs one
 more alert, a wrong merge loses one. The thresholds are in ``stories.rule.Params``;
 ``python -m bench stories`` measures them on the labelled fixture in tests/data/stories/.

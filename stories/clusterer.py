@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
@@ -34,6 +34,8 @@ class WindowSource(Protocol):
     """What the clusterer reads from storage (``storage.stories.StoryStore``)."""
 
     def window_rows(self, since: datetime, processed_since: str = "") -> Iterable: ...  # type: ignore[type-arg]
+
+    def merges_since(self, at: str) -> list[tuple[int, int]]: ...
 
 
 def member(
@@ -60,6 +62,9 @@ class StoryClusterer:
         self._keys: dict[int, str] = {}  # title keys worked out by ``prepare``, for ``assign``
         self._loaded_until = ""  # processed_at of the newest row read from storage
         self._now = ""  # the current transaction's time, as processed_at stores it
+        self._when = datetime.fromtimestamp(0, UTC)  # the same, as a datetime
+        self._moved: list[tuple[int, int]] = []  # (member, story it left) by this transaction
+        self.merged: dict[int, int] = {}  # story -> the story it merged into (offline runs)
         self.seconds = 0.0  # time spent deciding (for the benchmark and the logs)
         self.encoded = 0
 
@@ -67,6 +72,9 @@ class StoryClusterer:
 
     def begin(self, store: WindowSource, now: datetime) -> None:
         since = now - self.window.span
+        if self._loaded_until:  # stories merged by others since (members read before hold
+            for story, into in store.merges_since(self._loaded_until):  # the old story id)
+                self.window.merge(story, into)
         for row in store.window_rows(since, self._loaded_until):
             key = title_key(row.title, row.lead)
             copy = copy_of(key, row.published, self.window, self.params)
@@ -78,7 +86,9 @@ class StoryClusterer:
             self._loaded_until = max(self._loaded_until, row.processed_at)
         self.window.expire(now)
         self._added = []
+        self._moved = []
         self._now = iso(now)
+        self._when = now
 
     def prepare(self, store: object, batch: Sequence[tuple[Article, str, frozenset[int]]]) -> None:
         """Before a batch is assigned: make the members of the articles that are not copies
@@ -129,8 +139,10 @@ class StoryClusterer:
                     article.feed,
                     places,
                 )
-            joined = self._decide(m)
+            joined, absorbed = self._decide(m)
             self._added.append(m.id)
+            for story in absorbed if joined is not None else ():
+                store.merge_story(story, joined, self._when)  # type: ignore[attr-defined]
         self.seconds += time.perf_counter() - started
         return joined
 
@@ -141,19 +153,28 @@ class StoryClusterer:
                 needed.setdefault(id(other), other)
         self.vectorize(list(needed.values()))
 
-    def _decide(self, m: Member) -> int | None:
-        joined = choose(m, self.window, self.vectorize, self.params)
-        m.story = joined if joined is not None else m.story
+    def _decide(self, m: Member) -> tuple[int | None, tuple[int, ...]]:
+        """The story ``m`` joins and the stories it bridged (merged into that one, in the
+        window here; the caller merges them in storage)."""
+        choice = choose(m, self.window, self.vectorize, self.params)
+        if choice.story is not None:
+            m.story = choice.story
+            for story in choice.absorbs:
+                self._moved += self.window.merge(story, choice.story)
+                self.merged[story] = choice.story
         self.window.add(m)
-        return joined
+        return choice.story, choice.absorbs
 
     def end(self, ok: bool) -> None:
         if not ok:
             for mid in self._added:
                 self.window.remove(mid)
+            for mid, story in reversed(self._moved):
+                self.window.move(mid, story)
         else:  # what this transaction processed is in the window: not read back
             self._loaded_until = max(self._loaded_until, self._now)
         self._added = []
+        self._moved = []
         self._prepared = {}
         self._keys = {}
 
@@ -188,7 +209,13 @@ class StoryClusterer:
             for m in chunk:
                 joined = copy_of(m.words.key, m.published, self.window, self.params)
                 if joined is None:
-                    joined = self._decide(m)
+                    joined = self._decide(m)[0]
                 out[m.id] = joined if joined is not None else m.story
             self.seconds += time.perf_counter() - started
-        return out
+        return {i: self.survivor(story) for i, story in out.items()}
+
+    def survivor(self, story: int) -> int:
+        """The story that ``story`` merged into, through any number of merges."""
+        while story in self.merged:
+            story = self.merged[story]
+        return story

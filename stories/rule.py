@@ -36,20 +36,30 @@ class Params:
     quorum: float = 0.5  # share of the story's members that must agree: guards chaining
     rewrite: float = 0.5  # estimated shingle Jaccard of a rewrite (MinHash)
     contain: float = 0.6  # share of the shorter text's shingles in the other: a trimmed copy
+    bridge: float = 0.05  # a report linked this much above ``link`` to two stories merges them
 
 
 DEFAULT = Params()
 MIN_SHINGLES = 8  # a title + lead shorter than 10 words says too little to call a rewrite
 
 
-def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAULT) -> int | None:
-    """The story ``item`` joins, or None for a story of its own. Cheapest evidence first:
-    the same title, a rewrite (MinHash), a trimmed copy (containment), then the same event
-    told differently."""
+@dataclass(frozen=True)
+class Choice:
+    """The story a report joins (None: a story of its own) and the stories it bridges, which
+    merge into that one (oldest first: the survivor is the oldest story)."""
+
+    story: int | None
+    absorbs: tuple[int, ...] = ()
+
+
+def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAULT) -> Choice:
+    """The story ``item`` joins, or a story of its own. Cheapest evidence first: the same
+    title, a rewrite (MinHash), a trimmed copy (containment), then the same event told
+    differently; a report told differently may also bridge two stories of one event."""
     near = _Near(item, window, p)
     copy = copy_of(item.words.key, item.published, window, p)
     if copy is not None:
-        return copy
+        return Choice(copy)
     few = len(item.words.shingles) < MIN_SHINGLES  # "r story 0: teaser 0" is no rewrite
     rewrites = [] if few else [i for i in window.rewrites(item.minhash) if i in near]
     rewrites = [i for i in rewrites if not _other_event(item, window.members[i])]
@@ -57,19 +67,51 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
         rewrites, key=lambda i: item.minhash.jaccard(window.members[i].minhash), default=None
     )
     if best is not None and item.minhash.jaccard(window.members[best].minhash) >= p.rewrite:
-        return window.members[best].story  # the same text: joins even a full story
+        return Choice(window.members[best].story)  # the same text: joins even a full story
     if item.words.script != "latin":  # its candidates are found by their cosine
         vectorize([item])
     candidates = _candidates(item, window, near, p)
     trimmed = None if few else trimmed_copy(item, window, candidates, p)
     if trimmed is not None:
-        return trimmed
+        return Choice(trimmed)
     stories = _open_stories(item, candidates, window, p)
     if not stories:
-        return None
+        return Choice(None)
     vectorize([item, *(m for s in stories for m in window.story_members(s))])
     scored = [(score, s) for s in stories if (score := _score(item, window, s, p)) is not None]
-    return max(scored)[1] if scored else None
+    if not scored:
+        return Choice(None)
+    best = max(scored)[1]
+    bridged = sorted(
+        s
+        for score, s in scored
+        if s != best and score >= p.link + p.bridge and _mergeable(window, best, s, p)
+    )
+    if not bridged:
+        return Choice(best)
+    survivor, *absorbed = sorted([best, *bridged])
+    return Choice(survivor, tuple(absorbed))
+
+
+def _mergeable(window: Window, a: int, b: int, p: Params) -> bool:
+    """May stories ``a`` and ``b``, both strongly linked to one new report, merge? Only when
+    the report is not their only bridge (two of their members from different outlets are
+    themselves linked: a report on two events, "talks and a strike", links to both but
+    joins neither to the other) and together they stay within the cap."""
+    xs, ys = window.story_members(a), window.story_members(b)
+    if len(xs) + len(ys) + 1 > p.cap:
+        return False
+    if any(m.vector is None for m in (*xs, *ys)):
+        return False  # (not the case: both were scored, which takes every vector)
+    left = np.stack([x.vector for x in xs if x.vector is not None]).astype(np.float32)
+    right = np.stack([y.vector for y in ys if y.vector is not None]).astype(np.float32)
+    sims = left @ right.T
+    floor = min(p.link - p.bonus, p.sim_cross) - p.place  # below it no pair can link
+    for i, j in zip(*np.nonzero(sims >= floor), strict=True):
+        x, y = xs[int(i)], ys[int(j)]
+        if x.feed != y.feed and linked(x, y, float(sims[i, j]), window, p):
+            return True
+    return False
 
 
 def to_compare(item: Member, window: Window, p: Params = DEFAULT) -> list[Member]:

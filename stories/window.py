@@ -103,6 +103,14 @@ class Window:
         m.story = story
         self.by_story[story].add(m.id)
 
+    def merge(self, story: int, into: int) -> list[tuple[int, int]]:
+        """Move every member of ``story`` into ``into``; returns (member, story it left), what
+        undoing it takes."""
+        moved = [(i, story) for i in list(self.by_story.get(story, ()))]
+        for i, _ in moved:
+            self.move(i, into)
+        return moved
+
     def expire(self, now: datetime, every: float = 60.0) -> None:
         """Drop the members published more than a span before the newest one seen (or ``now``
         when that is earlier: a feed's backlog from last week still clusters together)."""

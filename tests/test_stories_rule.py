@@ -15,6 +15,7 @@ import pytest
 
 from stories.clusterer import StoryClusterer, member
 from stories.rule import DEFAULT
+from stories.window import Member
 
 T0 = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
 DIM = 512
@@ -343,3 +344,65 @@ def test_a_report_in_another_script_finds_its_story_among_many() -> None:
         c.window.add(m)
     new = member(99, 99, arabic, "", T0 + timedelta(hours=1), "arabic")
     assert c.cluster([new])[99] == 18
+
+
+FROG_A = "Kremlin rejects claim it poisoned Navalny with dart frog toxin"
+FROG_B = "Navalny frog poison was lab-made, say five European governments"
+FROG_C = "Kremlin denies Navalny frog toxin claim made by five governments"
+
+
+def _two_stories_and_a_bridge(cos_ab: float) -> tuple[StoryClusterer, Member]:
+    """Stories 1 (feed0) and 2 (feed1) of one event, at cosine ``cos_ab`` from each other,
+    and a third outlet's report halfway between them (close to both)."""
+    a, b = axis(0), near(0, 1, cos_ab)
+    bridge = (a + b) / np.linalg.norm(a + b)
+    c = StoryClusterer(encode=_encoder({FROG_A: a, FROG_B: b, FROG_C: bridge}))
+    for i, title in enumerate((FROG_A, FROG_B)):
+        m = member(i + 1, i + 1, title, "", T0, f"feed{i}")
+        c.vectorize([m])
+        c.window.add(m)
+    return c, member(99, 99, FROG_C, "", T0 + timedelta(hours=1), "feed2")
+
+
+def test_a_report_bridging_two_stories_of_one_event_merges_them() -> None:
+    """Two outlets' reports of one event that started two stories (each came before the
+    words that tie them did) are one story once a third report links strongly to both and
+    the two are themselves linked: the older story takes the newer one's members."""
+    c, bridge = _two_stories_and_a_bridge(0.8)
+    assert c.cluster([bridge]) == {99: 1}
+    assert {m.id: m.story for m in c.window.members.values()} == {1: 1, 2: 1, 99: 1}
+    assert c.merged == {2: 1} and c.survivor(2) == 1
+
+
+def test_a_report_alone_between_two_stories_merges_nothing() -> None:
+    """A report close to two stories that are not linked to each other (a round-up of two
+    events) joins one of them; it is not the bridge that would chain them."""
+    c, bridge = _two_stories_and_a_bridge(0.3)
+    assert c.cluster([bridge])[99] in (1, 2)
+    assert {c.window.members[i].story for i in (1, 2)} == {1, 2} and c.merged == {}
+
+
+def test_a_rolled_back_merge_is_undone_in_the_window() -> None:
+    c, bridge = _two_stories_and_a_bridge(0.8)
+    merged: list[tuple[int, int]] = []
+
+    class Store:
+        def window_rows(self, since, processed_since=""):
+            return []
+
+        def merges_since(self, at):
+            return []
+
+        def story_of(self, article_id):
+            return article_id
+
+        def merge_story(self, story, into, now):
+            merged.append((story, into))
+
+    from models import Article
+
+    art = Article(99, "u", FROG_C, "", "", bridge.published, "feed2")
+    c.begin(Store(), T0)
+    assert c.assign(Store(), art, "", frozenset()) == 1 and merged == [(2, 1)]
+    c.end(ok=False)
+    assert {m.id: m.story for m in c.window.members.values()} == {1: 1, 2: 2}

@@ -68,12 +68,22 @@ def _complete(store, ids, clusterer=None, threads=frozenset(), watch="W"):
     from storage.archive import Processed
 
     done = [
-        Processed(store.article(i), f"text {i}", "x", {}, (_match(watch),) if watch else ())
+        Processed(
+            store.article(i),
+            f"text {i}",
+            "x",
+            {},
+            tuple(_match(w) for w in watch.split(",")) if watch else (),
+        )
         for i in ids
     ]
     return [
         store.complete_articles(
-            [d], {"W": ["mail", "chat"]}, NOW, clusterer=clusterer, threads=threads
+            [d],
+            {"W": ["mail", "chat"], "V": ["mail", "chat"]},
+            NOW,
+            clusterer=clusterer,
+            threads=threads,
         )
         for d in done
     ]
@@ -182,3 +192,96 @@ def test_migration_gives_every_old_article_a_story(tmp_path):
     assert sizes == {1: 3, 3: 1}
     last = db.execute("SELECT last_seen FROM stories WHERE id = 1").fetchone()[0]
     assert last == "2026-11-24T00:00:00Z"
+
+
+class Bridging:
+    """A clusterer for these tests: the first two articles start stories of their own, the
+    third joins the first's story and bridges the second's into it (as StoryClusterer does
+    when a report links strongly to two stories that are themselves linked); any later one
+    joins the story given."""
+
+    def __init__(self, later: int | None = None) -> None:
+        self.seen: list[int] = []
+        self.later = later
+
+    def begin(self, store: StoryStore, now: datetime) -> None:
+        self.now = now
+
+    def assign(self, store, article: Article, text: str, places) -> int | None:
+        self.seen.append(article.id)
+        if len(self.seen) < 3:
+            return None
+        if len(self.seen) == 3:
+            store.merge_story(self.seen[1], self.seen[0], self.now)
+            return self.seen[0]
+        return self.later
+
+    def end(self, ok: bool) -> None:
+        pass
+
+
+def test_a_bridged_story_merges_with_its_articles_and_alerts(store):
+    """The second story's articles and its alerts for watch V move to the first; its alerts
+    for W stay where they were (the first story has its own: both went out). A later report of
+    the merged story that fires V or W alerts nothing more."""
+    ids = store.save_entries(
+        store.feed("A"), [_e(i, feed=f"f{i}") for i in range(1, 5)], "guid", NOW
+    )
+    clusterer = Bridging(later=ids[0])
+    queued = [_complete(store, [ids[0]], clusterer, watch="W")[0]]
+    queued += _complete(store, [ids[1]], clusterer, watch="V,W")
+    queued += _complete(store, [ids[2]], clusterer, watch="W")
+    queued += _complete(store, [ids[3]], clusterer, watch="V")
+    assert queued == [2, 4, 0, 0]
+    assert [store.story_of(i) for i in ids] == [ids[0]] * 4
+    assert store.story(ids[1]) is None and store.story(ids[0]).size == 4  # type: ignore[union-attr]
+    assert store.live_story(ids[1]) == ids[0] and store.live_story(ids[0]) == ids[0]
+    assert store.merges_since("") == [(ids[1], ids[0])]
+    alerts = store.db.execute(
+        "SELECT watch, story_id FROM alerts WHERE kind = 'match' ORDER BY watch, story_id"
+    ).fetchall()
+    assert [tuple(r) for r in alerts] == [("V", ids[0])] * 2 + [("W", ids[0])] * 2 + [
+        ("W", ids[1])
+    ] * 2
+    assert _all_in_one_story(store)
+
+
+def test_an_article_sent_to_a_merged_story_lands_in_its_survivor(store):
+    """A window that has not heard of a merge yet (another process made it) may still name
+    the old story: the article goes where that story went, never to a story that is not."""
+    ids = store.save_entries(
+        store.feed("A"), [_e(i, feed=f"f{i}") for i in range(1, 5)], "guid", NOW
+    )
+    clusterer = Bridging()
+    _complete(store, ids[:3], clusterer, watch=None)
+    clusterer.later = ids[1]  # merged into ids[0] by the third article
+    _complete(store, ids[3:], clusterer, watch=None)
+    assert store.story_of(ids[3]) == ids[0] and store.story(ids[0]).size == 4  # type: ignore[union-attr]
+    assert _all_in_one_story(store)
+
+
+def test_another_process_window_learns_of_a_merge(store):
+    """Two workers' clusterers over one archive: the one that did not merge moves the
+    merged story's members in its window at its next transaction."""
+    from storage.db import write
+    from stories.clusterer import StoryClusterer
+
+    ids = store.save_entries(
+        store.feed("A"), [_e(i, feed=f"f{i}") for i in range(1, 3)], "guid", NOW
+    )
+    _complete(store, ids, watch=None)
+    other = StoryClusterer(encode=lambda texts: None)  # type: ignore[arg-type,return-value]
+    other.begin(store, NOW)
+    other.end(True)
+    assert {m.id: m.story for m in other.window.members.values()} == {
+        ids[0]: ids[0],
+        ids[1]: ids[1],
+    }
+    with write(store.db):
+        store.merge_story(ids[1], ids[0], NOW)
+    other.begin(store, NOW)
+    other.end(True)
+    assert {m.id: m.story for m in other.window.members.values()} == {
+        ids[0]: ids[0],
+        ids[1]: ids[0],
+    }

@@ -14,7 +14,9 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import httpx
@@ -246,6 +248,34 @@ def test_a_story_is_one_item_with_its_other_outlets(archive: Path) -> None:
     assert '<a href="/watch/Syria%20hotspots">Syria hotspots</a>' in story.text
     (missing,) = get(archive, "/story/999999")
     assert missing.status_code == 404
+
+
+def test_the_link_of_a_merged_story_leads_to_the_story_it_went_into(
+    archive: Path, tmp_path: Path
+) -> None:
+    """A story merged into another (a later report bridged them) keeps its address: links
+    sent in alerts before the merge still lead to the story, which now has its reports."""
+    import shutil
+
+    from storage.db import write
+
+    copy = tmp_path / "archive.db"
+    shutil.copy(archive, copy)
+    store = Store.open(copy)
+    (convoy, _), (other, _) = store.db.execute(
+        "SELECT id, size FROM stories ORDER BY size DESC, id LIMIT 2"
+    ).fetchall()
+    with write(store.db):
+        store.merge_story(other, convoy, datetime.now(UTC))
+    store.close()
+    ds = web.make_datasette(copy, WATCHES)
+    gone, live = asyncio.run(_fetch(ds, f"/story/{other}", f"/story/{convoy}"))
+    assert gone.status_code == 301 and gone.headers["location"] == f"/story/{convoy}"
+    assert live.status_code == 200 and "4 reports from" in live.text
+
+
+async def _fetch(ds: Any, *urls: str) -> list[httpx.Response]:
+    return [await ds.client.get(u) for u in urls]
 
 
 def test_quiet_and_unknown_watches(archive: Path) -> None:

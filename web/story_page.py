@@ -1,5 +1,5 @@
 """/story/ID: one story, every report of it (outlet, date, headline linked, places), oldest
-first; and what the result lists need to collapse a story into one item ("+4 outlets")."""
+first (the ID of a story merged into another since redirects there); and what the result lists need to collapse a story into one item ("+4 outlets")."""
 
 from __future__ import annotations
 
@@ -46,10 +46,11 @@ async def story_page(datasette: Any, request: Any) -> Response:
         return Response.text("not found", status=404)
     story_id = int(request.url_vars["story_id"])
 
-    def gather(store: Store) -> dict[str, Any] | None:
+    def gather(store: Store) -> dict[str, Any] | int | None:
         story = store.story(story_id)
-        if story is None:
-            return None
+        if story is None:  # merged into another since: its link goes there
+            live = store.live_story(story_id)
+            return live if live != story_id else None
         ids = [a.id for a in story.articles]
         places, watches = store.places_of(ids), store.watches_of(ids)
         reports = [
@@ -69,6 +70,8 @@ async def story_page(datasette: Any, request: Any) -> Response:
         return {"story": story, "items": reports}
 
     context = await site.run(gather)
+    if isinstance(context, int):
+        return Response.redirect(f"/story/{context}", status=301)
     if context is None:
         return await not_found(datasette, request, "There is no such story in the archive.")
     return await page(datasette, request, "story.html", context)
