@@ -28,7 +28,9 @@ Guards against chaining (the failure of every threshold clusterer: A~B, B~C, so 
   similar wording alone ("talks", "election") is a topic, not an event. Titles carrying
   numbers with none in common ("district 3", "district 4") never link. Reports in two
   scripts (Arabic and English) share no words: they link at cosine ``sim_cross`` (a little
-  less with a resolved place in common).
+  less with a resolved place in common), and their candidates are found by cosine both
+  ways (an English report looks among the window's Arabic and Russian reports, which may
+  have come first).
 - **Time window**: only reports published within ``span`` (2 days) of each other link; the
   window of remembered articles is twice that, and re-dated stale items find nobody.
 - **Compared with the story's members, not its latest one**: the article must be close

@@ -68,8 +68,9 @@ def choose(item: Member, window: Window, vectorize: Vectorize, p: Params = DEFAU
     )
     if best is not None and item.minhash.jaccard(window.members[best].minhash) >= p.rewrite:
         return Choice(window.members[best].story)  # the same text: joins even a full story
-    if item.words.script != "latin":  # its candidates are found by their cosine
-        vectorize([item])
+    foreign = _foreign(item, window, near)
+    if item.words.script != "latin" or foreign:  # candidates found by their cosine
+        vectorize([item, *foreign])
     candidates = _candidates(item, window, near, p)
     trimmed = None if few else trimmed_copy(item, window, candidates, p)
     if trimmed is not None:
@@ -117,11 +118,22 @@ def _mergeable(window: Window, a: int, b: int, p: Params) -> bool:
 def to_compare(item: Member, window: Window, p: Params = DEFAULT) -> list[Member]:
     """The members whose vectors deciding ``item`` will need (the item first), or [] when it
     has no candidate: lets a batch of articles be encoded at once."""
-    candidates = _candidates(item, window, _Near(item, window, p), p)
+    near = _Near(item, window, p)
+    candidates = _candidates(item, window, near, p)
     stories = _open_stories(item, candidates, window, p)
-    if not stories or trimmed_copy(item, window, candidates, p) is not None:
+    foreign = _foreign(item, window, near)
+    if (not stories and not foreign) or trimmed_copy(item, window, candidates, p) is not None:
         return []
-    return [item, *(m for s in stories for m in window.story_members(s))]
+    return [item, *foreign, *(m for s in stories for m in window.story_members(s))]
+
+
+def _foreign(item: Member, window: Window, near: _Near) -> list[Member]:
+    """For a report in the Latin script, the near members in other scripts: they share no
+    words with it, so only their cosine can make them candidates (an Arabic report that
+    came first is found by the English ones that follow it)."""
+    if item.words.script != "latin":
+        return []
+    return [window.members[i] for i in window.foreign if i in near]
 
 
 def copy_of(key: str, published: datetime, window: Window, p: Params = DEFAULT) -> int | None:
@@ -218,13 +230,21 @@ def _candidates(item: Member, window: Window, near: _Near, p: Params) -> dict[in
         for w in item.words.names:
             for i in window.by_word.get(w, ()) if w.isdigit() else ():
                 found[i] = found.get(i, 0.0) + 1.0
+    elif window.foreign and item.vector is not None:  # reports in other scripts close to it
+        for i, cos in _close(item, window, near, p, window.foreign):
+            if cos > 0:
+                found[i] = found.get(i, 0.0) + cos * UNKNOWN
     return {i: r for i, r in found.items() if i in near}
 
 
-def _close(item: Member, window: Window, near: _Near, p: Params) -> list[tuple[int, float]]:
-    """The near members with a vector, with their cosine to the item when it has one (those
-    at ``support`` or more); all of them, at 0, when it has none yet."""
-    ids = [i for i in window.vectored if i in near]
+def _close(
+    item: Member, window: Window, near: _Near, p: Params, among: set[int] | None = None
+) -> list[tuple[int, float]]:
+    """The near members with a vector (of ``among``, if given), with their cosine to the
+    item when it has one (those at ``support`` or more); all of them, at 0, when it has
+    none yet."""
+    pool = window.vectored if among is None else among & window.vectored
+    ids = [i for i in pool if i in near]
     if item.vector is None or not ids:
         return [(i, 0.0) for i in ids]
     matrix = np.stack([window.members[i].vector for i in ids]).astype(np.float32)  # type: ignore[misc]

@@ -58,6 +58,7 @@ class Window:
         default_factory=lambda: MinHashLSH(threshold=REWRITE_JACCARD, num_perm=NUM_PERM)
     )
     vectored: set[int] = field(default_factory=set)  # members that have a vector
+    foreign: set[int] = field(default_factory=set)  # members in another script than Latin
     newest: datetime | None = None
     _expired_at: float = -1e9
 
@@ -78,6 +79,8 @@ class Window:
         self.lsh.insert(m.id, m.minhash, check_duplication=False)
         if m.vector is not None:
             self.vectored.add(m.id)
+        if m.words.script != "latin":
+            self.foreign.add(m.id)
         if self.newest is None or m.published > self.newest:
             self.newest = m.published  # (a future date is capped by expire's ``now``)
 
@@ -94,6 +97,7 @@ class Window:
             del self.by_title[m.words.key]
         self.lsh.remove(m.id)
         self.vectored.discard(m.id)
+        self.foreign.discard(m.id)
 
     def move(self, member_id: int, story: int) -> None:
         m = self.members.get(member_id)

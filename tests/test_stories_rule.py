@@ -406,3 +406,23 @@ def test_a_rolled_back_merge_is_undone_in_the_window() -> None:
     assert c.assign(Store(), art, "", frozenset()) == 1 and merged == [(2, 1)]
     c.end(ok=False)
     assert {m.id: m.story for m in c.window.members.values()} == {1: 1, 2: 2}
+
+
+def test_an_english_report_finds_the_arabic_report_that_came_first() -> None:
+    """An Arabic outlet often reports an Aleppo event first: the English reports that follow
+    share no words with it, so only their cosine makes it a candidate (before, only a report
+    in another script than Latin looked for candidates by cosine: the Arabic story stayed
+    apart and a watch alerted twice)."""
+    arabic = "قافلة مساعدات تصل إلى حي محاصر في حلب"
+    english = "Aid convoy reaches besieged district after nine days of talks"
+    unrelated = "Council approves the new bus depot in Hillfield"
+    vectors = {arabic: axis(0), english: near(0, 1, 0.75), unrelated: axis(2)}
+    c = StoryClusterer(encode=_encoder(vectors))
+    first = member(1, 1, arabic, "", T0, "aljazeera-ar")
+    c.vectorize([first])
+    c.window.add(first)
+    later = T0 + timedelta(hours=1)
+    got = c.cluster(
+        [member(2, 2, english, "", later, "dw"), member(3, 3, unrelated, "", later, "x")]
+    )
+    assert got == {2: 1, 3: 3}
