@@ -23,6 +23,7 @@ BENCHMARKS = {
     "extraction": "bench.extraction",
     "fleet": "bench.fleet",
     "stories": "bench.stories",
+    "stories_live": "bench.stories_live",
     "poll_stories": "bench.poll_stories",
 }
 

@@ -22,6 +22,8 @@ from storage.db import iso
 
 log = logging.getLogger("newsbot.pipeline")
 Poll = Callable[[Any, FeedState, datetime], Coroutine[Any, Any, Any]]
+PARKED_CHECK = 0.05  # s: how soon a poll parked in the backlog (service/backlog.py) frees
+# its slot for another feed
 
 
 async def poll_claimed(
@@ -37,19 +39,23 @@ async def poll_claimed(
     queue = await _claim(ctx, EVERYTHING, 1 << 30, [], cycle) if everything else []  # `once`
     more = not everything
     while True:
-        room = width - len(running) - len(queue)
+        busy = len(running) - ctx.parked()  # a poll parked in the backlog frees its slot
+        room = width - busy - len(queue)
         if more and room >= batch and not ctx.stop.is_set():
             got = await _claim(ctx, iso(now), room, retry_later, cycle)
             more = len(got) == room
             queue.extend(got)
-        while queue and len(running) < width and not ctx.stop.is_set():
+        while queue and busy < width and not ctx.stop.is_set():
             feed = queue.pop(0)
             running.add(asyncio.create_task(poll(ctx, feed, now), name=str(feed.id)))
+            busy += 1
         if not running:
             if queue:  # stopped before they started: free for the others now
                 await _release(ctx, [f.id for f in queue])
             return reports
-        done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        done, running = await asyncio.wait(
+            running, timeout=PARKED_CHECK, return_when=asyncio.FIRST_COMPLETED
+        )
         for task in done:
             reports.append(task.result())
             if reports[-1].status == "error":

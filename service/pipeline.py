@@ -12,7 +12,9 @@
                -> record_success (next check)            errors -> record_failure (backoff)
     process_articles: each article concurrently: fetch the page (SSRF guard) -> extract ->
                       match; then ONE transaction for them all (text + matches + alerts +
-                      processed: all of an article's rows or none)
+                      processed: all of an article's rows or none); articles published an
+                      hour or more ago wait for other feeds' (service/backlog.py) and are
+                      completed with them, oldest first
 Nothing here raises for what a feed, a page or a notifier sends back.
 """
 
@@ -48,6 +50,7 @@ from models import (
     PollOutcome,
     PollSuccess,
 )
+from service import backlog
 from service.claimloop import poll_claimed
 from service.offload import StoreThreads
 from settings import FeedSettings, Settings, as_template, fetch_url
@@ -77,6 +80,21 @@ class Context:
         self._threads = self.settings.threaded_channels()
         if self.stories is None:
             self.stories = clusterer_for(str(self.settings.db_path))
+        self._backlog: backlog.Backlog | None = None
+        self.polling = 0  # feeds being polled now (poll_feed)
+
+    def backlog(self) -> backlog.Backlog:
+        """This event loop's backlog: old articles completed across feeds, oldest first."""
+        loop = asyncio.get_running_loop()
+        if self._backlog is None or self._backlog.loop is not loop:
+            self._backlog = backlog.Backlog(
+                lambda done, n: store_processed(self, done, n), lambda: self.polling, loop=loop
+            )
+        return self._backlog
+
+    def parked(self) -> int:
+        """Polls waiting for the backlog (their slot is free)."""
+        return self._backlog.parked if self._backlog is not None else 0
 
     def feed_settings(self, name: str) -> FeedSettings | None:
         return self._feeds.get(name)
@@ -165,6 +183,16 @@ async def poll_due_feeds(
 async def poll_feed(ctx: Context, feed: FeedState, now: datetime) -> FeedReport:
     """Poll one feed; every failure is recorded on the feed, never raised."""
     cfg = ctx.feed_settings(feed.name) or FeedSettings(url=feed.url, name=feed.name)
+    ctx.polling += 1
+    try:
+        return await _poll_feed(ctx, feed, cfg, now)
+    finally:
+        ctx.polling -= 1
+        if ctx._backlog is not None:
+            ctx._backlog.poke()
+
+
+async def _poll_feed(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime) -> FeedReport:
     try:
         await _hold(ctx, feed)
         report = await _poll(ctx, feed, cfg, now)
@@ -360,6 +388,17 @@ async def process_articles(
     for article, r in zip(articles, results, strict=True):
         if isinstance(r, BaseException):
             log.error("article %s: processing failed, retried next cycle: %r", article.url, r)
+    fresh, old = backlog.split(done, utcnow())
+    counts: dict[int, int] = {}
+    if fresh:
+        store_processed(ctx, fresh, counts)
+    return sum(counts.values()) + await ctx.backlog().complete(old)
+
+
+def store_processed(ctx: Context, done: Sequence[Processed], counts: dict[int, int]) -> None:
+    """ONE transaction for ``done`` (text, matches, stories, alerts, processed); ``counts``
+    gets the alerts each article queued. On a storage error nothing is stored: the articles
+    stay unprocessed and are resumed next cycle."""
     homes: dict[str, dict[str, float]] = {}
     for d in done:  # each feed's home region learns from its articles' resolved places
         feed = d.article.feed
@@ -367,12 +406,17 @@ async def process_articles(
             homes[feed] = ctx.store.feed_home_regions(feed)
         homes[feed] = home.learn(homes[feed], d.places)
     try:
-        return ctx.store.complete_articles(
-            done, ctx.channels(), utcnow(), homes, clusterer=ctx.stories, threads=ctx._threads
+        ctx.store.complete_articles(
+            done,
+            ctx.channels(),
+            utcnow(),
+            homes,
+            clusterer=ctx.stories,
+            threads=ctx._threads,
+            counts=counts,
         )
     except NewsbotError as err:
         log.error("%d articles not stored, retried next cycle: %s", len(done), err.render())
-        return 0
 
 
 def rematch_articles(ctx: Context, ids: Sequence[int]) -> int:

@@ -274,12 +274,14 @@ class ArchiveStore(MatchLog, Copies, StoryStore):
         *,
         clusterer: Clusterer | None = None,
         threads: frozenset[str] = frozenset(),
+        counts: dict[int, int] | None = None,
     ) -> int:
         """Several processed articles in ONE transaction (a feed's new articles at once):
         each gets its text, matches, resolved places, story, alerts and 'processed' together,
         or none does; ``homes``: feeds' learned home regions, written in the same transaction.
         ``clusterer`` decides which story a new article joins (none: copies only);
-        ``threads`` names the channels that get a follow-up for later reports of a story."""
+        ``threads`` names the channels that get a follow-up for later reports of a story;
+        ``counts``, if given, gets the alerts each article queued (once committed)."""
         ok = False
         try:
             with write(self.db):
@@ -291,10 +293,14 @@ class ArchiveStore(MatchLog, Copies, StoryStore):
                     prepare = getattr(clusterer, "prepare", None)  # optional: batch the work
                     if prepare is not None:
                         prepare(self, [(d.article, d.text, _places(d)) for d in done])
-                queued = sum(self._complete(d, channels, now, clusterer, threads) for d in done)
+                each = {
+                    d.article.id: self._complete(d, channels, now, clusterer, threads) for d in done
+                }
                 write_home_regions(self.db, homes or {})
             ok = True
-            return queued
+            if counts is not None:
+                counts.update(each)
+            return sum(each.values())
         finally:
             if clusterer is not None:
                 clusterer.end(ok)

@@ -1,0 +1,129 @@
+"""Old articles (a cold start's backlog) are completed across feeds in the order they were
+published (service/backlog.py): the story rule decides report by report, and the order in
+which reports come is the order they were told in, not the order their feeds answered."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from feedfactory import page
+from httpserver import Reply
+
+import settings
+from models import Article
+from service.backlog import Backlog, split
+from service.wiring import run_once
+from storage.archive import Processed
+from stories import StoryClusterer, set_clusterer
+
+LABELS = Path(__file__).parent / "data" / "stories" / "labels.json"
+T0 = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
+
+
+def _done(aid: int, hour: int, feed: str) -> Processed:
+    art = Article(aid, f"http://{feed}/{aid}", f"t{aid}", "", "", T0.replace(hour=hour), feed)
+    return Processed(art, "", "ok", {}, ())
+
+
+def test_fresh_and_old_articles() -> None:
+    now = T0.replace(hour=19, minute=30)  # 19:00 is fresh, 18:00 old, 20:00 (ahead) fresh
+    fresh, old = split([_done(1, 19, "a"), _done(2, 18, "a"), _done(3, 20, "b")], now)
+    assert [d.article.id for d in fresh] == [1, 3] and [d.article.id for d in old] == [2]
+
+
+def test_polls_hand_over_and_are_completed_together_oldest_first() -> None:
+    calls: list[list[int]] = []
+
+    def complete_now(done, counts: dict[int, int]) -> None:
+        calls.append([d.article.id for d in done])
+        counts.update({d.article.id: d.article.id % 2 for d in done})
+
+    async def main() -> list[int]:
+        backlog = Backlog(complete_now, lambda: 2, quiet=5.0)
+        a = [_done(1, 15, "a"), _done(3, 9, "a")]  # one feed's backlog, newest first
+        b = [_done(2, 11, "b"), _done(4, 13, "b")]
+        return list(await asyncio.gather(backlog.complete(a), backlog.complete(b)))
+
+    assert asyncio.run(main()) == [2, 0]  # each poll gets the alerts of its own articles
+    assert calls == [[3, 2, 4, 1]]  # one pass, in the order published
+
+
+def test_a_poll_that_never_hands_over_delays_nothing_for_long() -> None:
+    """A poll still fetching (or with nothing old) is not waited for past ``quiet``."""
+    calls: list[list[int]] = []
+
+    async def main() -> None:
+        backlog = Backlog(lambda d, c: calls.append([x.article.id for x in d]), lambda: 3)
+        backlog.quiet = 0.05
+        await asyncio.gather(backlog.complete([_done(1, 10, "a")]), backlog.complete([]))
+
+    asyncio.run(main())
+    assert calls == [[1]]
+
+
+def _rss(items: list[tuple[str, str, str, str, datetime]], title: str) -> bytes:
+    body = "".join(
+        f'<item><guid isPermaLink="false">{escape(g)}</guid><title>{escape(t)}</title>'
+        f"<link>{escape(link)}</link><pubDate>{format_datetime(when)}</pubDate>"
+        f"<description>{escape(d)}</description></item>"
+        for g, t, link, d, when in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>http://example.org/</link>{body}</channel></rss>"
+    ).encode()
+
+
+class Recording(StoryClusterer):
+    """The real clusterer, noting the order it is asked about articles in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[datetime] = []
+
+    def assign(self, store: Any, article: Article, text: str, places: frozenset[int]) -> Any:
+        self.asked.append(article.published)
+        return super().assign(store, article, text, places)
+
+
+def test_a_cold_start_meets_its_reports_in_the_order_they_were_published(
+    tmp_path: Path, http_server: Any
+) -> None:
+    """Thirteen reports of one day of talks from eleven outlets (tests/data/stories), each
+    outlet a feed on loopback: the clusterer is asked about them oldest first, whatever
+    order the feeds answered in."""
+    doc = json.loads(LABELS.read_text(encoding="utf-8"))
+    talks = set(next(s for s in doc["stories"] if len(s["members"]) == 13)["members"])
+    outlets: dict[str, list[tuple[str, str, str, str, datetime]]] = {}
+    for n, e in enumerate(e for e in doc["entries"] if e["key"] in talks):
+        when = datetime.strptime(e["published"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        url = http_server.url(f"/{n}.html")
+        body = page(e["title"], [e["lead"], "Delegations met for several hours."])
+        http_server.route(f"/{n}.html", Reply(200, body, {"Content-Type": "text/html"}))
+        outlets.setdefault(e["outlet"], []).append((f"g{n}", e["title"], url, e["lead"], when))
+    names = {o: f"outlet{i}" for i, o in enumerate(outlets)}
+    for outlet, items in outlets.items():
+        feed = _rss(sorted(items, key=lambda i: i[4], reverse=True), outlet)  # newest first
+        headers = {"Content-Type": "application/rss+xml"}
+        http_server.route(f"/{names[outlet]}.xml", Reply(200, feed, headers))
+    s = settings.from_dict(
+        {
+            "storage": {"path": str(tmp_path / "a.db")},
+            "http": {"allow_private_networks": True, "timeout": "5s"},
+            "feeds": [{"name": n, "url": http_server.url(f"/{n}.xml")} for n in names.values()],
+            "watches": [{"name": "Iran", "keywords": ["Iran"]}],
+            "notifiers": {"file": {"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")}},
+        },
+        base_dir=str(tmp_path),
+    )
+    recording = Recording()
+    set_clusterer(str(s.db_path), recording)
+    report, _ = run_once(s)
+    assert report.new == 13 and len(outlets) == 11
+    assert len(recording.asked) == 13 and recording.asked == sorted(recording.asked)
