@@ -12,9 +12,9 @@
                -> record_success (next check)            errors -> record_failure (backoff)
     process_articles: each article concurrently: fetch the page (SSRF guard) -> extract ->
                       match; then ONE transaction for them all (text + matches + alerts +
-                      processed: all of an article's rows or none); articles published an
-                      hour or more ago wait for other feeds' (service/backlog.py) and are
-                      completed with them, oldest first
+                      processed: all of an article's rows or none); a feed's first poll
+                      and articles published an hour or more ago wait for other feeds'
+                      (service/backlog.py) and are completed with them, oldest first
 Nothing here raises for what a feed, a page or a notifier sends back.
 """
 
@@ -50,7 +50,7 @@ from models import (
     PollOutcome,
     PollSuccess,
 )
-from service import backlog
+from service import backlog as backlogs
 from service.claimloop import poll_claimed
 from service.offload import StoreThreads
 from settings import FeedSettings, Settings, as_template, fetch_url
@@ -80,14 +80,14 @@ class Context:
         self._threads = self.settings.threaded_channels()
         if self.stories is None:
             self.stories = clusterer_for(str(self.settings.db_path))
-        self._backlog: backlog.Backlog | None = None
+        self._backlog: backlogs.Backlog | None = None
         self.polling = 0  # feeds being polled now (poll_feed)
 
-    def backlog(self) -> backlog.Backlog:
+    def backlog(self) -> backlogs.Backlog:
         """This event loop's backlog: old articles completed across feeds, oldest first."""
         loop = asyncio.get_running_loop()
         if self._backlog is None or self._backlog.loop is not loop:
-            self._backlog = backlog.Backlog(
+            self._backlog = backlogs.Backlog(
                 lambda done, n: store_processed(self, done, n), lambda: self.polling, loop=loop
             )
         return self._backlog
@@ -275,7 +275,8 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
             feed, parsed.entries, mode, now, alerting=alerting, updated=updated
         )
     )
-    alerts = await process_articles(ctx, ctx.store.articles(new_ids), cfg)
+    first = feed.polls == 0  # its whole backlog at once, whatever its dates say
+    alerts = await process_articles(ctx, ctx.store.articles(new_ids), cfg, first_poll=first)
     alerts += rematch_articles(ctx, updated)
     published = [e.published for e in parsed.entries if e.published]
     plan = _plan(ctx, cfg, now, result, published, parsed.ttl_minutes)
@@ -374,11 +375,16 @@ async def _failed(
 
 
 async def process_articles(
-    ctx: Context, articles: Sequence[Article], cfg: FeedSettings | None = None
+    ctx: Context,
+    articles: Sequence[Article],
+    cfg: FeedSettings | None = None,
+    *,
+    first_poll: bool = False,
 ) -> int:
     """Prepare the articles concurrently, then store them in ONE transaction (text, matches,
     alerts, processed). Returns the alerts queued. An article that failed stays unprocessed
-    and is resumed next cycle."""
+    and is resumed next cycle. Old articles, or all of them on a feed's ``first_poll``, are
+    completed with other feeds' in the order published (service/backlog.py)."""
     if not articles:
         return 0
     results = await asyncio.gather(
@@ -388,7 +394,7 @@ async def process_articles(
     for article, r in zip(articles, results, strict=True):
         if isinstance(r, BaseException):
             log.error("article %s: processing failed, retried next cycle: %r", article.url, r)
-    fresh, old = backlog.split(done, utcnow())
+    fresh, old = ([], done) if first_poll else backlogs.split(done, utcnow())
     counts: dict[int, int] = {}
     if fresh:
         store_processed(ctx, fresh, counts)
