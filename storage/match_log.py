@@ -12,7 +12,7 @@ import sqlite_utils
 
 from models import Article, Match
 from storage.claims import NOT_POLLED_ELSEWHERE
-from storage.db import iso, write
+from storage.db import iso, lock_keys, write
 from storage.outbox import OWNER
 from storage.story_alerts import StoryAlerts
 
@@ -60,6 +60,8 @@ class MatchLog(StoryAlerts):
     ) -> int:
         """Record matches of an archived article (a backfill); queue alerts only when asked."""
         with write(self.db):
+            if alert:  # one alert per story: no story merges while deciding (PostgreSQL)
+                lock_keys(self.db, ["stories"])
             return self._record_matches(article, matches, channels, now, alert, threads)
 
     def _record_matches(
@@ -92,6 +94,7 @@ class MatchLog(StoryAlerts):
         alerts queued."""
         queued = 0
         with write(self.db):
+            lock_keys(self.db, ["stories"])  # no story merges away while its alerts are queued
             for article, matches in edited:
                 queued += self._rematch(article, matches, channels, now, threads)
         return queued
