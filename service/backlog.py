@@ -5,12 +5,13 @@ published groups best (``python -m bench stories``: F1 0.73 against 0.67 outlet 
 Fresh articles arrive about in that order and are completed as soon as their page is read.
 A feed's first poll (its whole backlog, whatever dates it gives) and articles published an
 hour or more before they are seen (a feed caught up after a day down, re-dated items) would
-otherwise be completed feed by feed, each feed's backlog a block. Here the polls that have some hand them over and wait (holding their
-feed, as they do while fetching, but not their polling slot: the claim loop polls other
-feeds meanwhile); when every poll in progress is waiting, or ``limit`` articles are held, or
-none came for ``quiet`` seconds, or ``most`` seconds after the first, they are completed
-oldest first, ``chunk`` a transaction. Nothing changes for a crash: an article not completed is still
-unprocessed and is resumed next cycle.
+otherwise be completed feed by feed, each feed's backlog a block. Here the polls that have
+some hand them over and wait (holding their feed, as they do while fetching, but not their
+polling slot: the claim loop polls other feeds meanwhile); when every poll in progress is
+waiting, or ``limit`` articles are held, or none came for ``quiet`` seconds, or ``most``
+seconds after the first, they are completed oldest first, ``chunk`` a transaction. Nothing
+changes for a crash: an article not completed is still unprocessed and is resumed next
+cycle.
 """
 
 from __future__ import annotations
