@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -70,8 +71,27 @@ async def process_articles(
     fresh, old = ([], done) if first_poll else backlogs.split(done, utcnow())
     counts: dict[int, int] = {}
     if fresh:
+        await stories_lock_free(ctx)
         store_processed(ctx, fresh, counts)
     return sum(counts.values()) + await ctx.backlog().complete(old)
+
+
+LOCK_LOOK = (0.02, 0.5)  # the first and the longest pause between two looks at the lock
+LOCK_PATIENCE = 60.0  # then wait in the transaction: the server ends a stopped holder's in 30 s
+
+
+async def stories_lock_free(ctx: ArticleContext) -> None:
+    """Wait, letting the event loop run, until the fleet's stories lock looks free
+    (PostgreSQL; at once on SQLite or without stories). Completing articles takes it in
+    a transaction that waits for it: a worker stopped while holding it (SIGSTOP, a frozen
+    VM) would otherwise freeze every other worker's polls, leases and deliveries until
+    the server ends its session."""
+    if ctx.stories is None:
+        return
+    pause, give_up = LOCK_LOOK[0], time.monotonic() + LOCK_PATIENCE
+    while not ctx.store.stories_free() and time.monotonic() < give_up:
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, LOCK_LOOK[1])
 
 
 def store_processed(ctx: ArticleContext, done: Sequence[Processed], counts: dict[int, int]) -> None:

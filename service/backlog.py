@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,6 +29,7 @@ log = logging.getLogger("newsbot.pipeline")
 OLD = timedelta(hours=1)  # published this long before it is seen: a backlog article
 
 Complete = Callable[[Sequence[Processed], dict[int, int]], None]  # stores, counts alerts
+Ready = Callable[[], Awaitable[None]]  # returns when a completion would not wait (a lock)
 
 
 def split(done: Sequence[Processed], now: datetime) -> tuple[list[Processed], list[Processed]]:
@@ -46,6 +47,7 @@ class Backlog:
     chunk: int = 200
     limit: int = 2000  # articles held at most (their text is in memory)
     loop: asyncio.AbstractEventLoop | None = None
+    ready: Ready | None = None
     _pending: list[tuple[list[Processed], asyncio.Future[int]]] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
     _came: asyncio.Event = field(default_factory=asyncio.Event)
@@ -86,6 +88,8 @@ class Backlog:
         items = sorted((d for done, _ in pending for d in done), key=_order)
         try:
             for start in range(0, len(items), self.chunk):
+                if self.ready is not None:
+                    await self.ready()
                 self.complete_now(items[start : start + self.chunk], counts)
                 await asyncio.sleep(0)  # the loop breathes between transactions
         except Exception:  # a bug: the articles stay unprocessed, resumed next cycle

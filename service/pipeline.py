@@ -48,7 +48,13 @@ from models import (
     PollSuccess,
 )
 from service import backlog as backlogs
-from service.articles import process_articles, rematch_articles, store_processed, utcnow
+from service.articles import (
+    process_articles,
+    rematch_articles,
+    store_processed,
+    stories_lock_free,
+    utcnow,
+)
 from service.claimloop import poll_claimed
 from service.offload import StoreThreads
 from settings import FeedSettings, Settings, as_template, fetch_url
@@ -85,7 +91,10 @@ class Context:
         loop = asyncio.get_running_loop()
         if self._backlog is None or self._backlog.loop is not loop:
             self._backlog = backlogs.Backlog(
-                lambda done, n: store_processed(self, done, n), lambda: self.polling, loop=loop
+                lambda done, n: store_processed(self, done, n),
+                lambda: self.polling,
+                loop=loop,
+                ready=lambda: stories_lock_free(self),
             )
         return self._backlog
 
@@ -162,6 +171,7 @@ async def poll_due_feeds(
     edited = ctx.store.rematch_pending()
     if edited:  # saved by a cycle that stopped before matching them again
         log.info("matching %d edited articles again", len(edited))
+        await stories_lock_free(ctx)
         rematch_articles(ctx, edited)
     report.feeds = await poll_claimed(ctx, now, everything, report, poll_feed)
     report.seconds = time.monotonic() - started
@@ -270,7 +280,9 @@ async def _poll(ctx: Context, feed: FeedState, cfg: FeedSettings, now: datetime)
     )
     first = feed.polls == 0  # its whole backlog at once, whatever its dates say
     alerts = await process_articles(ctx, ctx.store.articles(new_ids), cfg, first_poll=first)
-    alerts += rematch_articles(ctx, updated)
+    if updated:
+        await stories_lock_free(ctx)
+        alerts += rematch_articles(ctx, updated)
     published = [e.published for e in parsed.entries if e.published]
     plan = _plan(ctx, cfg, now, result, published, parsed.ttl_minutes)
     outcome = replace(

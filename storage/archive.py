@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
+from errors import StorageError
 from feeds.identity import (
     GuidMode,
     article_url,
@@ -28,7 +29,7 @@ from feeds.identity import (
 from models import Article, Entry, FeedState, Match, ResolvedPlace
 from storage.claims import NOT_POLLED_ELSEWHERE
 from storage.copies import Copies
-from storage.db import article_of, iso, lock_keys, write
+from storage.db import article_of, iso, keys_free, lock_keys, write
 from storage.match_log import MatchLog
 from storage.outbox import OWNER
 from storage.places import insert_article_places, write_home_regions
@@ -264,6 +265,15 @@ class ArchiveStore(MatchLog, Copies, StoryStore):
         the archive under another link is marked a duplicate and alerts nothing."""
         done = Processed(article, text, text_status, meta, tuple(matches))
         return self.complete_articles([done], channels, now)
+
+    def stories_free(self) -> bool:
+        """Outside a transaction: is the fleet's stories lock, which completing articles
+        with a clusterer takes, free right now? A look, not a lock (always free on SQLite);
+        a storage error says yes, for the write that follows to meet and report."""
+        try:
+            return keys_free(self.db, ["stories"])
+        except StorageError:
+            return True
 
     def complete_articles(
         self,

@@ -139,3 +139,12 @@ def lock_keys(db: object, keys: Iterable[str]) -> None:
     transaction-scoped advisory locks."""
     if dialect(db) == "postgresql":
         db.lock_keys(keys)  # type: ignore[attr-defined]
+
+
+def keys_free(db: object, keys: Iterable[str]) -> bool:
+    """Outside a transaction: are the locks ``lock_keys`` would take free right now? A look,
+    not a lock (taken and released in one statement): lets a caller wait without blocking
+    its thread. Always True on SQLite."""
+    if dialect(db) == "postgresql":
+        return bool(db.keys_free(keys))  # type: ignore[attr-defined]
+    return True

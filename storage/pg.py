@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -174,6 +175,20 @@ class PgDatabase:
                 " hashtextextended(k, 0) AS h FROM unnest(?::text[]) AS k ORDER BY 1) s",
                 [wanted],
             )
+
+    def keys_free(self, keys: Iterable[str]) -> bool:
+        """Are the advisory locks of ``keys`` free now? Each is tried and, the statement
+        being its own transaction, released at once (True inside a transaction, where a
+        try would keep what it took)."""
+        wanted = sorted({k for k in keys if k})
+        if not wanted or self.conn.info.transaction_status != TransactionStatus.IDLE:
+            return True
+        row = self.execute(
+            "SELECT bool_and(pg_try_advisory_xact_lock(hashtextextended(k, 0)))"
+            " FROM unnest(?::text[]) AS k",
+            [wanted],
+        ).fetchone()
+        return bool(row[0]) if row else True
 
     def close(self) -> None:
         conn, self.conn = self.conn, None  # type: ignore[assignment]
