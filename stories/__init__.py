@@ -65,7 +65,9 @@ from __future__ import annotations
 import threading
 
 from storage.stories import Clusterer
+from stories import embed
 from stories.clusterer import StoryClusterer
+from stories.text import zipf
 
 _lock = threading.Lock()
 _by_archive: dict[str, Clusterer] = {}
@@ -76,7 +78,17 @@ def clusterer_for(archive: str) -> Clusterer:
     with _lock:
         if archive not in _by_archive:
             _by_archive[archive] = StoryClusterer()
+            threading.Thread(target=_warm_up, name="newsbot-stories-load", daemon=True).start()
         return _by_archive[archive]
+
+
+def _warm_up() -> None:
+    """Load the sentence model and the word lists (a few seconds of CPU) in the background,
+    so that a running bot's first story decisions do not hold its event loop meanwhile (a
+    decision waits for a load under way)."""
+    embed.load()
+    for script in ("latin", "arabic", "cyrillic"):
+        zipf("news", script)
 
 
 def set_clusterer(archive: str, clusterer: Clusterer) -> None:

