@@ -11,10 +11,12 @@ from settings import Settings
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    import stories
     from service.scheduler import Service
     from service.wiring import build_ruleset
 
     s = load(args)
+    stories.warm_up()  # while the ruleset builds and the first feeds answer
     Service(s, build_ruleset(s)).run()
     return 0
 

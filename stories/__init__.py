@@ -78,14 +78,19 @@ def clusterer_for(archive: str) -> Clusterer:
     with _lock:
         if archive not in _by_archive:
             _by_archive[archive] = StoryClusterer()
-            threading.Thread(target=_warm_up, name="newsbot-stories-load", daemon=True).start()
         return _by_archive[archive]
 
 
-def _warm_up() -> None:
-    """Load the sentence model and the word lists (a few seconds of CPU) in the background,
-    so that a running bot's first story decisions do not hold its event loop meanwhile (a
-    decision waits for a load under way)."""
+def warm_up() -> threading.Thread:
+    """Load the sentence model and the word lists (a few seconds of CPU) in a thread, so
+    that the service's first story decisions do not hold its event loop meanwhile (a
+    decision waits for a load under way). Not a daemon: the process exits after it."""
+    thread = threading.Thread(target=_load, name="newsbot-stories-load")
+    thread.start()
+    return thread
+
+
+def _load() -> None:
     embed.load()
     for script in ("latin", "arabic", "cyrillic"):
         zipf("news", script)
@@ -98,4 +103,4 @@ def set_clusterer(archive: str, clusterer: Clusterer) -> None:
         _by_archive[archive] = clusterer
 
 
-__all__ = ["StoryClusterer", "clusterer_for", "set_clusterer"]
+__all__ = ["StoryClusterer", "clusterer_for", "set_clusterer", "warm_up"]

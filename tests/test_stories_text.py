@@ -82,17 +82,17 @@ def test_encoded_vectors_are_unit_length_and_deterministic() -> None:
     assert np.allclose(a[:-1], b, atol=1e-3)  # the same text, the same vector in any batch
 
 
-def test_the_archives_clusterer_loads_the_model_in_the_background(tmp_path: Path) -> None:
-    """A running bot's first story decision should not load the model on its event loop:
-    making the archive's clusterer starts the load in a thread (in a fresh process, where
-    nothing has loaded it yet)."""
+def test_the_service_loads_the_model_in_the_background(tmp_path: Path) -> None:
+    """The service's first story decision should not load the model on its event loop:
+    ``bot.py run`` starts the load in a thread (here in a fresh process, where nothing has
+    loaded it yet; it exits cleanly after the load)."""
     import subprocess
     import sys
 
     script = (
         "import threading, time, stories\n"
         "from stories import embed\n"
-        "stories.clusterer_for('a.db')\n"
+        "stories.warm_up()\n"
         "names = [t.name for t in threading.enumerate()]\n"
         "end = time.monotonic() + 60\n"
         "while embed._model is None and time.monotonic() < end:\n"
