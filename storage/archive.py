@@ -29,7 +29,7 @@ from feeds.identity import (
 from models import Article, Entry, FeedState, Match, ResolvedPlace
 from storage.claims import NOT_POLLED_ELSEWHERE
 from storage.copies import Copies
-from storage.db import article_of, iso, keys_free, lock_keys, write
+from storage.db import STORIES_LOCK, article_of, iso, keys_free, lock_keys, write
 from storage.match_log import MatchLog
 from storage.outbox import OWNER
 from storage.places import insert_article_places, write_home_regions
@@ -271,7 +271,7 @@ class ArchiveStore(MatchLog, Copies, StoryStore):
         with a clusterer takes, free right now? A look, not a lock (always free on SQLite);
         a storage error says yes, for the write that follows to meet and report."""
         try:
-            return keys_free(self.db, ["stories"])
+            return keys_free(self.db, [STORIES_LOCK])
         except StorageError:
             return True
 
@@ -296,7 +296,7 @@ class ArchiveStore(MatchLog, Copies, StoryStore):
         try:
             with write(self.db):
                 # a clusterer compares with every recent story: one decider at a time, fleet-wide
-                keys = _decision_keys(done) + (["stories"] if clusterer is not None else [])
+                keys = _decision_keys(done) + ([STORIES_LOCK] if clusterer is not None else [])
                 lock_keys(self.db, keys)
                 if clusterer is not None:
                     clusterer.begin(self, now)

@@ -133,6 +133,9 @@ def dialect(db: object) -> str:
     return str(getattr(db, "dialect", "sqlite"))
 
 
+STORIES_LOCK = "stories"  # the fleet's one story decider at a time (a merge, an alert's story)
+
+
 def lock_keys(db: object, keys: Iterable[str]) -> None:
     """Inside a write transaction: serialise deciders about the same keys across processes.
     SQLite needs nothing (BEGIN IMMEDIATE already admits one writer); PostgreSQL takes

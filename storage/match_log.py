@@ -12,7 +12,7 @@ import sqlite_utils
 
 from models import Article, Match
 from storage.claims import NOT_POLLED_ELSEWHERE
-from storage.db import iso, lock_keys, write
+from storage.db import STORIES_LOCK, iso, lock_keys, write
 from storage.outbox import OWNER
 from storage.story_alerts import StoryAlerts
 
@@ -61,7 +61,7 @@ class MatchLog(StoryAlerts):
         """Record matches of an archived article (a backfill); queue alerts only when asked."""
         with write(self.db):
             if alert:  # one alert per story: no story merges while deciding (PostgreSQL)
-                lock_keys(self.db, ["stories"])
+                lock_keys(self.db, [STORIES_LOCK])
             return self._record_matches(article, matches, channels, now, alert, threads)
 
     def _record_matches(
@@ -94,7 +94,7 @@ class MatchLog(StoryAlerts):
         alerts queued."""
         queued = 0
         with write(self.db):
-            lock_keys(self.db, ["stories"])  # no story merges away while its alerts are queued
+            lock_keys(self.db, [STORIES_LOCK])  # no story merges away while its alerts are queued
             for article, matches in edited:
                 queued += self._rematch(article, matches, channels, now, threads)
         return queued

@@ -8,23 +8,32 @@ from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
 Item = tuple[str, str, str, str]  # guid, title, link, description
+Dated = tuple[str, str, str, str, datetime]  # the same, with its own pubDate
 
 
 def rss(
-    items: Sequence[Item], title: str = "Test feed", when: datetime | None = None, extra: str = ""
+    items: Sequence[Item | Dated],
+    title: str = "Test feed",
+    when: datetime | None = None,
+    extra: str = "",
 ) -> bytes:
+    """An RSS 2.0 document; every item dated ``when``, or the date it carries."""
     when = when or datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
     body = "".join(
-        f'<item><guid isPermaLink="false">{escape(g)}</guid><title>{escape(t)}</title>'
-        f"<link>{escape(link)}</link><pubDate>{format_datetime(when)}</pubDate>"
-        f"<description>{escape(d)}</description></item>"
-        for g, t, link, d in items
+        f'<item><guid isPermaLink="false">{escape(i[0])}</guid><title>{escape(i[1])}</title>'
+        f"<link>{escape(i[2])}</link><pubDate>{format_datetime(_date(i, when))}</pubDate>"
+        f"<description>{escape(i[3])}</description></item>"
+        for i in items
     )
     return (
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
         f"<title>{escape(title)}</title><link>http://example.org/</link>{extra}{body}"
         f"</channel></rss>"
     ).encode()
+
+
+def _date(item: Item | Dated, default: datetime) -> datetime:
+    return item[4] if len(item) == 5 else default  # type: ignore[misc]
 
 
 def atom(items: Sequence[Item], title: str = "Atom feed") -> bytes:

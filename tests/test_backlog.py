@@ -7,13 +7,11 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import pytest
-from feedfactory import page
+from feedfactory import page, rss
 from httpserver import Reply
 
 import settings
@@ -69,19 +67,6 @@ def test_a_poll_that_never_hands_over_delays_nothing_for_long() -> None:
     assert calls == [[1]]
 
 
-def _rss(items: list[tuple[str, str, str, str, datetime]], title: str) -> bytes:
-    body = "".join(
-        f'<item><guid isPermaLink="false">{escape(g)}</guid><title>{escape(t)}</title>'
-        f"<link>{escape(link)}</link><pubDate>{format_datetime(when)}</pubDate>"
-        f"<description>{escape(d)}</description></item>"
-        for g, t, link, d, when in items
-    )
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-        f"<title>{escape(title)}</title><link>http://example.org/</link>{body}</channel></rss>"
-    ).encode()
-
-
 class Recording(StoryClusterer):
     """The real clusterer, noting the order it is asked about articles in."""
 
@@ -115,7 +100,7 @@ def test_a_cold_start_meets_its_reports_in_the_order_they_were_published(
         outlets.setdefault(e["outlet"], []).append((f"g{n}", e["title"], url, e["lead"], when))
     names = {o: f"outlet{i}" for i, o in enumerate(outlets)}
     for outlet, items in outlets.items():
-        feed = _rss(sorted(items, key=lambda i: i[4], reverse=True), outlet)  # newest first
+        feed = rss(sorted(items, key=lambda i: i[4], reverse=True), outlet)  # newest first
         headers = {"Content-Type": "application/rss+xml"}
         http_server.route(f"/{names[outlet]}.xml", Reply(200, feed, headers))
     s = settings.from_dict(

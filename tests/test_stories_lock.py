@@ -9,14 +9,12 @@ import asyncio
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 import psycopg
 import pytest
-from feedfactory import page
+from feedfactory import page, rss
 from httpserver import Reply
 
 import settings
@@ -27,16 +25,8 @@ HELD = 2.0  # seconds the stopped worker holds the lock
 
 
 def _feed(http_server: Any, items: list[tuple[str, str, datetime]]) -> None:
-    body = "".join(
-        f"<item><guid>{escape(g)}</guid><title>{escape(t)}</title>"
-        f"<link>{escape(http_server.url('/' + g + '.html'))}</link>"
-        f"<pubDate>{format_datetime(when)}</pubDate></item>"
-        for g, t, when in items
-    )
-    rss = f'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>{body}</channel></rss>'
-    http_server.route(
-        "/feed.xml", Reply(200, rss.encode(), {"Content-Type": "application/rss+xml"})
-    )
+    dated = [(g, t, http_server.url(f"/{g}.html"), "", when) for g, t, when in items]
+    http_server.route("/feed.xml", Reply(200, rss(dated), {"Content-Type": "application/rss+xml"}))
     for g, t, _ in items:
         html = page(t, [f"{t}. Officials in Aleppo said so on Tuesday.", "More followed."])
         http_server.route(f"/{g}.html", Reply(200, html, {"Content-Type": "text/html"}))
