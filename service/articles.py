@@ -68,6 +68,9 @@ async def process_articles(
     for article, r in zip(articles, results, strict=True):
         if isinstance(r, BaseException):
             log.error("article %s: processing failed, retried next cycle: %r", article.url, r)
+    ahead = getattr(ctx.stories, "encode_ahead", None)
+    if ahead is not None and done:
+        await ahead([(d.article, d.text) for d in done])
     fresh, old = ([], done) if first_poll else backlogs.split(done, utcnow())
     counts: dict[int, int] = {}
     if fresh:

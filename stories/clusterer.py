@@ -6,13 +6,21 @@ so nothing is missed), ``assign`` decides each article's story and adds it to th
 ``end`` keeps or forgets what was added (a rolled-back transaction leaves no trace).
 The same object clusters a list of articles offline (``cluster``): the benchmark and
 ``bot.py stories --rebuild`` use that.
+
+Before the transaction, ``encode_ahead`` encodes the sentence vectors of the articles about to
+be completed in a thread of its own (numpy lets go of the interpreter while it multiplies),
+so the event loop fetches other feeds meanwhile instead of waiting inside the transaction:
+encoding is most of what a decision costs. The decisions are unchanged: a vector encoded
+ahead is used only where a decision asks for one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -28,6 +36,10 @@ from stories.window import Member, Window, minhash
 log = logging.getLogger("newsbot.stories")
 Encode = Callable[[Sequence[str]], np.ndarray]
 BATCH = 64  # offline: articles whose vectors are encoded together
+MAX_AHEAD = 10_000  # vectors encoded ahead and not used yet (float16: 10 MB)
+# The process's one encoding thread (started at its first use): on two cores, one encodes
+# while the other runs the event loop; more threads would only take turns on the same cores.
+_ENCODER = ThreadPoolExecutor(1, thread_name_prefix="newsbot-encode")
 
 
 class WindowSource(Protocol):
@@ -48,8 +60,14 @@ def member(
     places: frozenset[int] = frozenset(),
 ) -> Member:
     w = words(title, lead_text)
-    text = title.strip() or " ".join(lead_text.split()[:30])
-    return Member(article_id, story, published, feed, text, w, places, minhash(w))
+    return Member(
+        article_id, story, published, feed, vector_text(title, lead_text), w, places, minhash(w)
+    )
+
+
+def vector_text(title: str, lead_text: str) -> str:
+    """What a report's sentence vector is made of: its title (its lead when it has none)."""
+    return title.strip() or " ".join(lead_text.split()[:30])
 
 
 class StoryClusterer:
@@ -67,6 +85,8 @@ class StoryClusterer:
         self.merged: dict[int, int] = {}  # story -> the story it merged into (offline runs)
         self.seconds = 0.0  # time spent deciding (for the benchmark and the logs)
         self.encoded = 0
+        self.encoded_ahead = 0
+        self._ahead: dict[str, np.ndarray] = {}  # text -> vector encoded off the event loop
 
     # -- the archive's Clusterer protocol --------------------------------------------------
 
@@ -180,8 +200,41 @@ class StoryClusterer:
 
     # -- vectors ------------------------------------------------------------------------------
 
+    async def encode_ahead(self, batch: Sequence[tuple[Article, str]]) -> None:
+        """Encode the vectors of articles about to be completed (those that are not copies
+        of a report in the window), in the encoder's thread while the event loop goes on:
+        the decisions, made inside the completion's transaction on the loop, find them
+        ready. Nothing else changes: a vector is used only where a decision asks for it.
+        If encoding fails here, the decisions encode what they need as before."""
+        texts: dict[str, None] = {}
+        for article, text in batch:
+            lead_text = lead(article.summary, text)
+            if self.window.same_title(title_key(article.title, lead_text)) is not None:
+                continue
+            t = vector_text(article.title, lead_text)
+            if t.strip() and t not in self._ahead:
+                texts[t] = None
+        if not texts:
+            return
+        todo = list(texts)
+        try:
+            loop = asyncio.get_running_loop()
+            vectors = await loop.run_in_executor(_ENCODER, self.encode, todo)
+        except Exception as err:  # noqa: BLE001 - the transaction encodes what it needs
+            log.warning("stories: %d vectors not encoded ahead: %r", len(todo), err)
+            return
+        self.encoded_ahead += len(todo)
+        self._ahead.update(zip(todo, vectors, strict=True))
+        while len(self._ahead) > MAX_AHEAD:  # the oldest first
+            del self._ahead[next(iter(self._ahead))]
+
     def vectorize(self, members: Sequence[Member]) -> None:
         """Compute the missing vectors of ``members`` in one batch."""
+        for m in members:
+            if m.vector is None and m.text in self._ahead:
+                m.vector = self._ahead.pop(m.text)
+                if m.id in self.window.members:
+                    self.window.vectored.add(m.id)
         todo = [m for m in members if m.vector is None]
         if not todo:
             return

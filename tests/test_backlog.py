@@ -5,24 +5,19 @@ which reports come is the order they were told in, not the order their feeds ans
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from feedfactory import page, rss
-from httpserver import Reply
+from storyfeeds import talks_site
 
-import settings
 from models import Article
 from service.backlog import Backlog, split
 from service.wiring import run_once
 from storage.archive import Processed
 from stories import StoryClusterer, set_clusterer
 
-LABELS = Path(__file__).parent / "data" / "stories" / "labels.json"
-T_END = datetime(2026, 2, 18, 6, 0, tzinfo=UTC)  # after the last of the talks' reports
 T0 = datetime(2026, 2, 17, 12, 0, tzinfo=UTC)
 
 
@@ -83,38 +78,12 @@ class Recording(StoryClusterer):
 def test_a_cold_start_meets_its_reports_in_the_order_they_were_published(
     tmp_path: Path, http_server: Any, dates: str
 ) -> None:
-    """Thirteen reports of one day of talks from eleven outlets (tests/data/stories), each
-    outlet a feed on loopback: the clusterer is asked about them oldest first, whatever
-    order the feeds answered in; so too when the feeds date them all within the last hour
-    (a first poll is a backlog, whatever its dates)."""
-    doc = json.loads(LABELS.read_text(encoding="utf-8"))
-    talks = set(next(s for s in doc["stories"] if len(s["members"]) == 13)["members"])
-    outlets: dict[str, list[tuple[str, str, str, str, datetime]]] = {}
-    for n, e in enumerate(e for e in doc["entries"] if e["key"] in talks):
-        when = datetime.strptime(e["published"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-        if dates != "as published":  # the same order, squeezed into the last 18 minutes
-            when = datetime.now(UTC) - (T_END - when) / 60
-        url = http_server.url(f"/{n}.html")
-        body = page(e["title"], [e["lead"], "Delegations met for several hours."])
-        http_server.route(f"/{n}.html", Reply(200, body, {"Content-Type": "text/html"}))
-        outlets.setdefault(e["outlet"], []).append((f"g{n}", e["title"], url, e["lead"], when))
-    names = {o: f"outlet{i}" for i, o in enumerate(outlets)}
-    for outlet, items in outlets.items():
-        feed = rss(sorted(items, key=lambda i: i[4], reverse=True), outlet)  # newest first
-        headers = {"Content-Type": "application/rss+xml"}
-        http_server.route(f"/{names[outlet]}.xml", Reply(200, feed, headers))
-    s = settings.from_dict(
-        {
-            "storage": {"path": str(tmp_path / "a.db")},
-            "http": {"allow_private_networks": True, "timeout": "5s"},
-            "feeds": [{"name": n, "url": http_server.url(f"/{n}.xml")} for n in names.values()],
-            "watches": [{"name": "Iran", "keywords": ["Iran"]}],
-            "notifiers": {"file": {"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")}},
-        },
-        base_dir=str(tmp_path),
-    )
+    """The clusterer is asked about the talks' reports oldest first, whatever order the
+    feeds answered in; so too when the feeds date them all within the last hour (a first
+    poll is a backlog, whatever its dates)."""
+    s = talks_site(http_server, tmp_path, dates)
     recording = Recording()
     set_clusterer(str(s.db_path), recording)
     report, _ = run_once(s)
-    assert report.new == 13 and len(outlets) == 11
+    assert report.new == 13
     assert len(recording.asked) == 13 and recording.asked == sorted(recording.asked)

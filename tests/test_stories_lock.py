@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from feedfactory import page, rss
 from httpserver import Reply
+from loopwatch import longest_stall
 
 import settings
 from service.keeper import LeaseKeeper
@@ -63,24 +64,9 @@ def _cycle_beside_a_stopped_worker(s: settings.Settings, pg_url: str) -> tuple[A
     timer = threading.Timer(HELD, holder.rollback)
 
     async def main() -> tuple[Any, float]:
-        gaps = [0.0]
-        done = asyncio.Event()
-
-        async def tick() -> None:
-            last = time.monotonic()
-            while not done.is_set():
-                await asyncio.sleep(0.01)
-                now = time.monotonic()
-                gaps.append(now - last)
-                last = now
-
-        ticker = asyncio.create_task(tick())
         with open_store(s) as store, LeaseKeeper(s.database):
             timer.start()
-            report = await poll_cycle(s, store, None, everything=True)
-        done.set()
-        await ticker
-        return report, max(gaps)
+            return await longest_stall(poll_cycle(s, store, None, everything=True))
 
     try:
         return asyncio.run(main())
