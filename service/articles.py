@@ -68,15 +68,22 @@ async def process_articles(
     for article, r in zip(articles, results, strict=True):
         if isinstance(r, BaseException):
             log.error("article %s: processing failed, retried next cycle: %r", article.url, r)
-    ahead = getattr(ctx.stories, "encode_ahead", None)
-    if ahead is not None and done:
-        await ahead([(d.article, d.text) for d in done])
     fresh, old = ([], done) if first_poll else backlogs.split(done, utcnow())
     counts: dict[int, int] = {}
     if fresh:
+        await encode_ahead(ctx, fresh)
         await stories_lock_free(ctx)
         store_processed(ctx, fresh, counts)
     return sum(counts.values()) + await ctx.backlog().complete(old)
+
+
+async def encode_ahead(ctx: ArticleContext, done: Sequence[Processed]) -> None:
+    """Have the clusterer encode the sentence vectors of ``done`` off the event loop before
+    they are completed (the decisions inside the transaction find them ready); nothing to
+    do without stories."""
+    ahead = getattr(ctx.stories, "encode_ahead", None)
+    if ahead is not None and done:
+        await ahead([(d.article, d.text) for d in done])
 
 
 LOCK_LOOK = (0.02, 0.5)  # the first and the longest pause between two looks at the lock

@@ -19,9 +19,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from storage.archive import Processed
 
@@ -30,6 +31,7 @@ OLD = timedelta(hours=1)  # published this long before it is seen: a backlog art
 
 Complete = Callable[[Sequence[Processed], dict[int, int]], None]  # stores, counts alerts
 Ready = Callable[[], Awaitable[None]]  # returns when a completion would not wait (a lock)
+Ahead = Callable[[Sequence[Processed]], Coroutine[Any, Any, None]]  # before completing
 
 
 def split(done: Sequence[Processed], now: datetime) -> tuple[list[Processed], list[Processed]]:
@@ -48,7 +50,9 @@ class Backlog:
     limit: int = 2000  # articles held at most (their text is in memory)
     loop: asyncio.AbstractEventLoop | None = None
     ready: Ready | None = None
+    ahead: Ahead | None = None  # started at hand-over, awaited before completing
     _pending: list[tuple[list[Processed], asyncio.Future[int]]] = field(default_factory=list)
+    _ahead: list[asyncio.Task[None]] = field(default_factory=list)
     _task: asyncio.Task[None] | None = None
     _came: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -58,6 +62,8 @@ class Backlog:
             return 0
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._pending.append((list(old), future))
+        if self.ahead is not None:  # (the sentence vectors: encoded while others poll)
+            self._ahead.append(asyncio.create_task(self.ahead(old), name="backlog-ahead"))
         self._came.set()
         if self._task is None:
             self._task = asyncio.create_task(self._flush_when_ready(), name="backlog")
@@ -84,9 +90,11 @@ class Backlog:
             except TimeoutError:
                 break  # nothing came for ``quiet`` seconds
         pending, self._pending, self._task = self._pending, [], None
+        ahead, self._ahead = self._ahead, []
         counts: dict[int, int] = {}
         items = sorted((d for done, _ in pending for d in done), key=_order)
         try:
+            await asyncio.gather(*ahead, return_exceptions=True)  # a failure: encoded inline
             for start in range(0, len(items), self.chunk):
                 if self.ready is not None:
                     await self.ready()

@@ -49,6 +49,7 @@ from models import (
 )
 from service import backlog as backlogs
 from service.articles import (
+    encode_ahead,
     process_articles,
     rematch_articles,
     store_processed,
@@ -95,6 +96,7 @@ class Context:
                 lambda: self.polling,
                 loop=loop,
                 ready=lambda: stories_lock_free(self),
+                ahead=lambda done: encode_ahead(self, done),
             )
         return self._backlog
 

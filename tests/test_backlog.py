@@ -5,6 +5,7 @@ which reports come is the order they were told in, not the order their feeds ans
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,31 @@ def test_a_poll_that_never_hands_over_delays_nothing_for_long() -> None:
 
     asyncio.run(main())
     assert calls == [[1]]
+
+
+def test_work_ahead_starts_at_hand_over_and_ends_before_the_completion() -> None:
+    """The work done ahead (the sentence vectors) starts as each poll hands over, while
+    other polls go on, and the completion waits for all of it."""
+    events: list[tuple[str, list[int]]] = []
+
+    async def ahead(done: Sequence[Processed]) -> None:
+        events.append(("start", [d.article.id for d in done]))
+        await asyncio.sleep(0.05)
+        events.append(("end", [d.article.id for d in done]))
+
+    def complete_now(done: Sequence[Processed], counts: dict[int, int]) -> None:
+        events.append(("complete", [d.article.id for d in done]))
+
+    async def main() -> None:
+        backlog = Backlog(complete_now, lambda: 2, quiet=5.0, ahead=ahead)
+        first = asyncio.ensure_future(backlog.complete([_done(1, 15, "a")]))
+        await asyncio.sleep(0.01)
+        assert events == [("start", [1])]  # under way while the other poll still polls
+        await asyncio.gather(first, backlog.complete([_done(2, 11, "b")]))
+
+    asyncio.run(main())
+    assert events[-1] == ("complete", [2, 1])
+    assert ("end", [1]) in events[:-1] and ("end", [2]) in events[:-1]
 
 
 class Recording(StoryClusterer):
