@@ -141,6 +141,7 @@ def zipf(word: str, script_name: str = "latin") -> float:
 COPY_LEAD_WORDS = 20
 
 
+@lru_cache(maxsize=4096)  # (asked twice of a new article: ahead of its transaction and in it)
 def title_key(title: str, lead_text: str = "") -> str:
     """What copies share: the title's content words, sorted (3 or more); for a shorter
     title ("Labubu Diplomacy"), the whole title and the lead's first 20 words, in order
