@@ -22,7 +22,7 @@ from models import Article, Match
 from service import backlog as backlogs
 from settings import FeedSettings
 from storage import Store
-from storage.archive import Processed
+from storage.archive import Processed, place_ids
 from storage.stories import Clusterer
 
 log = logging.getLogger("newsbot.pipeline")
@@ -83,7 +83,7 @@ async def encode_ahead(ctx: ArticleContext, done: Sequence[Processed]) -> None:
     do without stories."""
     ahead = getattr(ctx.stories, "encode_ahead", None)
     if ahead is not None and done:
-        await ahead([(d.article, d.text) for d in done])
+        await ahead([(d.article, d.text, place_ids(d)) for d in done])
 
 
 LOCK_LOOK = (0.02, 0.5)  # the first and the longest pause between two looks at the lock

@@ -71,7 +71,7 @@ def _decision_keys(done: Sequence[Processed]) -> list[str]:
     return keys
 
 
-def _places(d: Processed) -> frozenset[int]:
+def place_ids(d: Processed) -> frozenset[int]:
     """What an article's mentions and matches resolved to: evidence for its story."""
     found = {p.place.geonameid for p in d.places}
     return frozenset(found | {m.place.geonameid for m in d.matches if m.place is not None})
@@ -302,7 +302,7 @@ class ArchiveStore(MatchLog, Copies, StoryStore):
                     clusterer.begin(self, now)
                     prepare = getattr(clusterer, "prepare", None)  # optional: batch the work
                     if prepare is not None:
-                        prepare(self, [(d.article, d.text, _places(d)) for d in done])
+                        prepare(self, [(d.article, d.text, place_ids(d)) for d in done])
                 each = {
                     d.article.id: self._complete(d, channels, now, clusterer, threads) for d in done
                 }
@@ -352,7 +352,7 @@ class ArchiveStore(MatchLog, Copies, StoryStore):
         insert_article_places(self.db, d.article.id, d.places)
         self._insert_matches(d.article.id, d.matches, now)
         if clusterer is not None:
-            joined = clusterer.assign(self, d.article, d.text, _places(d))
+            joined = clusterer.assign(self, d.article, d.text, place_ids(d))
             if joined is not None:
                 self._move_to_story(d.article.id, joined)
         if not d.matches:

@@ -10,8 +10,11 @@ The same object clusters a list of articles offline (``cluster``): the benchmark
 Before the transaction, ``encode_ahead`` encodes the sentence vectors of the articles about to
 be completed in a thread of its own (numpy lets go of the interpreter while it multiplies),
 so the event loop fetches other feeds meanwhile instead of waiting inside the transaction:
-encoding is most of what a decision costs. The decisions are unchanged: a vector encoded
-ahead is used only where a decision asks for one.
+encoding is most of what a decision costs. Only what a decision is likely to ask for is
+encoded: the vectors of articles with a candidate story, looked for in the window and among
+the articles handed over and not decided yet (``_pending``), and of that story's members.
+The decisions are unchanged: a vector encoded ahead is used only where a decision asks for
+one, and what was not foreseen is encoded in the transaction as before.
 """
 
 from __future__ import annotations
@@ -87,6 +90,7 @@ class StoryClusterer:
         self.encoded = 0
         self.encoded_ahead = 0
         self._ahead: dict[str, np.ndarray] = {}  # text -> vector encoded off the event loop
+        self._pending = Window(span=params.span * 2)  # made ahead, not decided yet
 
     # -- the archive's Clusterer protocol --------------------------------------------------
 
@@ -125,15 +129,7 @@ class StoryClusterer:
             if key:
                 keys.add(key)
             story = story_of(article.id) or article.id
-            self._prepared[article.id] = member(
-                article.id,
-                story,
-                article.title,
-                lead(article.summary, text),
-                article.published,
-                article.feed,
-                places,
-            )
+            self._prepared[article.id] = self._member(article, text, places, story)
         self._encode_ahead(list(self._prepared.values()))
         self.seconds += time.perf_counter() - started
 
@@ -149,16 +145,7 @@ class StoryClusterer:
             m = self._prepared.pop(article.id, None)
             if m is None:
                 story = getattr(store, "story_of", lambda _i: None)(article.id) or article.id
-                lead_text = lead(article.summary, text)
-                m = member(
-                    article.id,
-                    story,
-                    article.title,
-                    lead_text,
-                    article.published,
-                    article.feed,
-                    places,
-                )
+                m = self._member(article, text, places, story)
             joined, absorbed = self._decide(m)
             self._added.append(m.id)
             for story in absorbed if joined is not None else ():
@@ -200,23 +187,51 @@ class StoryClusterer:
 
     # -- vectors ------------------------------------------------------------------------------
 
-    async def encode_ahead(self, batch: Sequence[tuple[Article, str]]) -> None:
-        """Encode the vectors of articles about to be completed (those that are not copies
-        of a report in the window), in the encoder's thread while the event loop goes on:
-        the decisions, made inside the completion's transaction on the loop, find them
-        ready. Nothing else changes: a vector is used only where a decision asks for it.
-        If encoding fails here, the decisions encode what they need as before."""
-        texts: dict[str, None] = {}
-        for article, text in batch:
-            lead_text = lead(article.summary, text)
-            if self.window.same_title(title_key(article.title, lead_text)) is not None:
+    def _member(self, article: Article, text: str, places: frozenset[int], story: int) -> Member:
+        """The article's member: the one made ahead of its transaction, or a new one."""
+        m = self._pending.members.get(article.id)
+        if m is not None and m.places == places and m.published == article.published:
+            self._pending.remove(article.id)
+            m.story = story
+            return m
+        lead_text = lead(article.summary, text)
+        return member(
+            article.id, story, article.title, lead_text, article.published, article.feed, places
+        )
+
+    async def encode_ahead(self, batch: Sequence[tuple[Article, str, frozenset[int]]]) -> None:
+        """Encode, in the encoding thread while the event loop goes on, the vectors that the
+        decisions on the articles about to be completed are likely to ask for: those of the
+        articles with a candidate story, and of that story's members. The candidates are
+        looked for in the window and among the articles handed over but not decided yet
+        (``_pending``: a cold start's feeds report the same events before any is decided).
+        The decisions are unchanged: they take a vector encoded ahead where they ask for
+        one and encode what is missing; if encoding fails here, they encode it all."""
+        if len(self._pending) > MAX_AHEAD:  # (articles handed over and never completed)
+            self._pending = Window(span=self.window.span)
+        made: list[Member] = []
+        for article, text, places in batch:
+            key = title_key(article.title, lead(article.summary, text))
+            if article.id in self._pending.members or any(
+                copy_of(key, article.published, w, self.params) is not None
+                for w in (self.window, self._pending)
+            ):
                 continue
-            t = vector_text(article.title, lead_text)
-            if t.strip() and t not in self._ahead:
-                texts[t] = None
-        if not texts:
+            m = self._member(article, text, places, article.id)
+            self._pending.add(m)
+            made.append(m)
+        needed: dict[str, None] = {}
+        for m in made:
+            likely = [*to_compare(m, self.window, self.params)]
+            likely += to_compare(m, self._pending, self.params)
+            if m.words.script != "latin":
+                likely.append(m)
+            for other in likely:
+                if other.vector is None and other.text.strip() and other.text not in self._ahead:
+                    needed[other.text] = None
+        if not needed:
             return
-        todo = list(texts)
+        todo = list(needed)
         try:
             loop = asyncio.get_running_loop()
             vectors = await loop.run_in_executor(_ENCODER, self.encode, todo)

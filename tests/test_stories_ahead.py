@@ -47,7 +47,7 @@ class Noting(StoryClusterer):
 class Inline(Noting):
     """Encodes only inside the transaction, as the decisions ask (the code before)."""
 
-    async def encode_ahead(self, batch: Sequence[tuple[Article, str]]) -> None:
+    async def encode_ahead(self, batch: Sequence[tuple[Article, str, frozenset[int]]]) -> None:
         return None
 
 
@@ -130,3 +130,19 @@ def test_the_event_loop_runs_while_vectors_are_encoded(tmp_path: Path, http_serv
     assert inline.encoded > 0 and control >= SLOW  # the control did stand still
     assert stalled < SLOW / 2, f"the event loop stood still {stalled:.2f} s"
     assert ahead.encoded_ahead == 2 and ahead.encoded == 0
+
+
+def test_only_articles_with_a_candidate_story_are_encoded_ahead() -> None:
+    """Two reports of one event handed over together are encoded ahead (each is the
+    other's candidate before either is decided); a report sharing nothing is not."""
+    now = datetime.now(UTC)
+    titles = [
+        ("a", "Local council notes budget"),
+        ("a", "Ceasefire agreed in Aleppo after overnight talks"),
+        ("b", "Aleppo ceasefire holds as mediators leave Geneva"),
+    ]
+    arts = [Article(i, f"http://{f}/{i}", t, "", "", now, f) for i, (f, t) in enumerate(titles)]
+    clusterer = Noting()
+    asyncio.run(clusterer.encode_ahead([(a, "", frozenset()) for a in arts]))
+    assert clusterer.encoded_ahead == 2
+    assert set(clusterer._ahead) == {titles[1][1], titles[2][1]}
