@@ -125,6 +125,7 @@ class StoryClusterer:
         for article, text, places in batch:
             key = self._keys[article.id] = title_key(article.title, lead(article.summary, text))
             if key in keys or copy_of(key, article.published, self.window, self.params):
+                self._pending.remove(article.id)  # (made ahead: it is decided now)
                 continue  # a copy of an article in the window or earlier in the batch
             if key:
                 keys.add(key)
@@ -211,13 +212,22 @@ class StoryClusterer:
             self._pending = Window(span=self.window.span)
         made: list[Member] = []
         for article, text, places in batch:
-            key = title_key(article.title, lead(article.summary, text))
+            lead_text = lead(article.summary, text)
+            key = title_key(article.title, lead_text)
             if article.id in self._pending.members or any(
                 copy_of(key, article.published, w, self.params) is not None
                 for w in (self.window, self._pending)
             ):
                 continue
-            m = self._member(article, text, places, article.id)
+            m = member(
+                article.id,
+                article.id,
+                article.title,
+                lead_text,
+                article.published,
+                article.feed,
+                places,
+            )
             self._pending.add(m)
             made.append(m)
         needed: dict[str, None] = {}
